@@ -1,0 +1,110 @@
+// llama run PIPELINE: run a pipeline on its videos, write results, report.json and a table.
+#include <csignal>
+#include <filesystem>
+#include <iostream>
+#include <unistd.h>
+
+#include "commands.h"
+#include "exec/executor.h"
+#include "graph/graph.h"
+#include "report/out_dir.h"
+#include "report/run_report.h"
+#include "spec/duration.h"
+#include "video/video_files.h"
+
+namespace llama::app {
+
+namespace {
+
+struct RunOptions {
+  std::string pipeline;
+  std::string slo;  // as typed; parsed below so the error can quote it
+  std::vector<std::string> inputs;
+  std::string out_dir;  // default: out/<pipeline name>
+  int workers = 2;
+  bool quiet = false;
+  bool json = false;
+  bool strict = false;
+};
+
+std::atomic<bool> g_interrupted{false};
+
+void on_sigint(int) { g_interrupted = true; }
+
+int run(const RunOptions& options) {
+  std::optional<double> slo_s;
+  if (!options.slo.empty()) {
+    slo_s = spec::parse_duration_s(options.slo);
+    if (!slo_s || *slo_s <= 0)
+      throw Error(ExitCode::usage, "--slo '" + options.slo + "' is not a positive duration (" +
+                                       spec::kDurationHelp + ")");
+  }
+
+  const ops::OpRegistry& registry = ops::builtin_registry();
+  graph::Pipeline pipeline = graph::load_pipeline(options.pipeline, registry.catalog());
+  if (!slo_s) slo_s = pipeline.spec.slo_s;
+
+  exec::ExecOptions exec_options;
+  exec_options.videos = options.inputs.empty() ? pipeline.spec.inputs : video::expand_video_inputs(options.inputs);
+  exec::check_inputs(exec_options.videos);
+  exec_options.out_dir = options.out_dir.empty() ? "out/" + pipeline.spec.name : options.out_dir;
+  report::prepare_out_dir(exec_options.out_dir);
+  exec_options.workers = options.workers;
+  exec_options.cancel = &g_interrupted;
+
+  std::signal(SIGINT, on_sigint);
+  exec::RunResult result = exec::run_pipeline(pipeline, registry, exec_options);
+  std::signal(SIGINT, SIG_DFL);
+
+  report::RunInfo info{options.pipeline, pipeline.spec.name, exec_options.out_dir, slo_s};
+  nlohmann::json report = report::build_report(info, result);
+  report::write_report((std::filesystem::path(exec_options.out_dir) / "report.json").string(), report);
+
+  bool truncated = false;
+  for (const auto& v : result.videos) truncated = truncated || v.truncated;
+  if (!options.quiet) {
+    for (const auto& v : result.videos)
+      if (v.truncated)
+        std::cerr << "llama: warning: " << v.path << ": video is truncated or damaged; used the "
+                  << v.frames_decoded << " frames before the damage (" << v.reason << ")\n";
+    if (isatty(STDERR_FILENO) || !options.json) report::print_table(std::cerr, info, result);
+  }
+  if (options.json) std::cout << report.dump() << "\n";
+
+  if (!result.complete) {
+    std::cerr << "llama: " << result.error << "\nllama: partial results are in "
+              << exec_options.out_dir << " (report.json says status: incomplete)\n";
+    return static_cast<int>(result.failure);
+  }
+  if (options.strict && truncated) {
+    std::cerr << "llama: --strict: an input video is truncated (see report.json 'videos')\n";
+    return static_cast<int>(ExitCode::bad_input);
+  }
+  if (options.strict && report::slo_met(info, result) == false) {
+    std::cerr << "llama: --strict: SLO " << spec::format_duration(*slo_s) << " missed (took "
+              << result.wall_s << "s)\n";
+    return static_cast<int>(ExitCode::slo_missed);
+  }
+  return 0;
+}
+
+}  // namespace
+
+Command add_run_command(CLI::App& app) {
+  auto options = std::make_shared<RunOptions>();
+  CLI::App* sub = app.add_subcommand("run", "Run a pipeline on its videos and write results and a report");
+  sub->add_option("pipeline", options->pipeline, "pipeline YAML file")->required();
+  sub->add_option("--slo", options->slo, "latency target for the whole job, e.g. 20s, 500ms, 1m30s");
+  sub->add_option("--input", options->inputs,
+                  "video file or folder of videos, instead of the pipeline's input (repeatable)");
+  sub->add_option("--out", options->out_dir, "output folder (default: out/<pipeline name>)");
+  sub->add_option("--workers", options->workers, "worker threads running ops (default: 2)")
+      ->check(CLI::Range(1, 256));
+  sub->add_flag("--quiet,-q", options->quiet, "print nothing on stderr but errors");
+  sub->add_flag("--json", options->json, "print the run summary (report.json) on stdout");
+  sub->add_flag("--strict", options->strict,
+                "fail (non-zero exit) on a truncated input or a missed SLO");
+  return [options] { return run(*options); };
+}
+
+}  // namespace llama::app

@@ -1,0 +1,63 @@
+// The interface every op implements, and the context it is built with. An op instance is
+// used by one invocation at a time (the executor guarantees it), so ops may keep state
+// between batches (the previous frame, the open window, the open file).
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "ops/item.h"
+#include "spec/pipeline_spec.h"
+
+namespace llama::ops {
+
+struct OpContext {
+  const spec::OpSpec* spec = nullptr;
+  std::map<std::string, std::string> config;  // knob -> chosen value
+  std::vector<std::string> videos;            // the job's input videos, in order
+  std::string out_dir;                        // where sinks and encoders write
+
+  // Typed access to params, falling back to a default when the param is absent.
+  std::string param_string(const std::string& name, const std::string& fallback) const;
+  double param_number(const std::string& name, double fallback) const;
+  double param_duration_s(const std::string& name, double fallback) const;
+  // A knob's chosen value as a number, or the fallback when the op has no such knob.
+  double knob_number(const std::string& name, double fallback) const;
+};
+
+// How one input video was read: the report lists it, and a truncated one is a warning
+// (or, with --strict, a failure).
+struct InputHealth {
+  std::string path;
+  int64_t frames_decoded = 0;
+  bool truncated = false;
+  std::string reason;
+};
+
+class Op {
+ public:
+  virtual ~Op() = default;
+
+  // Sources only: append up to `max_items` items to `out`; false once there are no more.
+  virtual bool produce(size_t max_items, std::vector<Item>& out) {
+    (void)max_items;
+    (void)out;
+    return false;
+  }
+
+  // Everyone else: one invocation on a batch of items, in arrival order.
+  virtual void process(std::vector<Item>& batch, std::vector<Item>& out) = 0;
+
+  // After the last input (or when the run stops early): emit what is held, close files.
+  virtual void finish(std::vector<Item>& out) { (void)out; }
+
+  // What the op wants in the report (files written, records, ...).
+  virtual nlohmann::json summary() const { return nlohmann::json::object(); }
+
+  virtual std::vector<InputHealth> inputs_read() const { return {}; }
+};
+
+}  // namespace llama::ops

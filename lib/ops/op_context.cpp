@@ -1,0 +1,37 @@
+#include "ops/op.h"
+
+#include "base/error.h"
+#include "spec/duration.h"
+
+namespace llama::ops {
+
+std::string OpContext::param_string(const std::string& name, const std::string& fallback) const {
+  auto it = spec->params.find(name);
+  if (it == spec->params.end()) return fallback;
+  return it->second.value.is_string() ? it->second.value.get<std::string>() : it->second.value.dump();
+}
+
+double OpContext::param_number(const std::string& name, double fallback) const {
+  auto it = spec->params.find(name);
+  if (it == spec->params.end() || !it->second.value.is_number()) return fallback;
+  return it->second.value.get<double>();
+}
+
+double OpContext::param_duration_s(const std::string& name, double fallback) const {
+  auto it = spec->params.find(name);
+  if (it == spec->params.end() || !it->second.value.is_string()) return fallback;
+  return spec::parse_duration_s(it->second.value.get<std::string>()).value_or(fallback);
+}
+
+double OpContext::knob_number(const std::string& name, double fallback) const {
+  auto it = config.find(name);
+  if (it == config.end()) return fallback;
+  try {
+    return std::stod(it->second);
+  } catch (const std::exception&) {
+    throw Error(ExitCode::bad_spec, "op '" + spec->name + "': knob " + name + " = '" + it->second +
+                                        "' is not a number");
+  }
+}
+
+}  // namespace llama::ops

@@ -1,0 +1,65 @@
+// sink: writes one JSON line per item (schema in README "Results"), flushed after every
+// batch so that a run that stops early leaves every record it made on disk.
+#include <fstream>
+
+#include "base/error.h"
+#include "ops/builtin.h"
+#include "ops/output_file.h"
+
+namespace llama::ops {
+
+namespace {
+
+class SinkOp : public Op {
+ public:
+  explicit SinkOp(const OpContext& ctx) : ctx_(ctx), path_(output_path(ctx, ".jsonl", -1)) {
+    out_.open(path_, std::ios::trunc);
+    if (!out_)
+      throw Error(ExitCode::output, path_ + ": cannot write (op '" + ctx.spec->name +
+                                        "'); check that --out is a writable folder");
+  }
+
+  void process(std::vector<Item>& batch, std::vector<Item>&) override {
+    for (const Item& item : batch) {
+      nlohmann::json record = {{"video", ctx_.videos.at(item.video)},
+                               {"frame", item.frame_index},
+                               {"t", item.timestamp_s},
+                               {"op", item.producer ? *item.producer : ctx_.spec->name}};
+      for (const auto& [key, value] : item.fields.items()) record[key] = value;
+      if (!item.boxes.empty()) {
+        nlohmann::json boxes = nlohmann::json::array();
+        for (const Box& b : item.boxes) boxes.push_back({b.x, b.y, b.w, b.h});
+        record["boxes"] = std::move(boxes);
+      }
+      out_ << record.dump() << '\n';
+      ++records_;
+    }
+    out_.flush();
+    if (!out_) throw Error(ExitCode::output, path_ + ": write failed (disk full?)");
+  }
+
+  void finish(std::vector<Item>&) override { out_.close(); }
+
+  nlohmann::json summary() const override { return {{"file", path_}, {"records", records_}}; }
+
+ private:
+  OpContext ctx_;
+  std::string path_;
+  std::ofstream out_;
+  int64_t records_ = 0;
+};
+
+}  // namespace
+
+void register_sink_op(OpRegistry& registry) {
+  spec::OpSignature s;
+  s.kind = "sink";
+  s.summary = "write items as JSON lines";
+  s.accepts = {spec::ItemKind::frame, spec::ItemKind::detection, spec::ItemKind::count};
+  s.produces_items = false;
+  s.params = {{"file", spec::ParamType::string, false, "output file in --out (default <op name>.jsonl)", {}}};
+  s.knobs = {device_knob(false), batch_knob()};
+  registry.add(std::move(s), [](const OpContext& ctx) { return std::make_unique<SinkOp>(ctx); });
+}
+
+}  // namespace llama::ops

@@ -1,0 +1,83 @@
+#include "report/run_report.h"
+
+#include <filesystem>
+#include <fstream>
+
+#include <fmt/format.h>
+#include <fmt/ostream.h>
+
+#include "base/error.h"
+#include "spec/duration.h"
+
+namespace llama::report {
+
+std::optional<bool> slo_met(const RunInfo& info, const exec::RunResult& result) {
+  if (!info.slo_s) return std::nullopt;
+  return result.complete && result.wall_s <= *info.slo_s;
+}
+
+nlohmann::json build_report(const RunInfo& info, const exec::RunResult& result) {
+  nlohmann::json ops = nlohmann::json::array();
+  for (const exec::OpStats& s : result.ops) {
+    ops.push_back({{"name", s.name},
+                   {"op", s.kind},
+                   {"config", s.config},
+                   {"invocations", s.invocations},
+                   {"items_in", s.items_in},
+                   {"items_out", s.items_out},
+                   {"busy_s", s.busy_s},
+                   {"mean_invocation_ms", s.invocations ? 1e3 * s.busy_s / s.invocations : 0.0},
+                   {"output", s.summary}});
+  }
+  nlohmann::json videos = nlohmann::json::array();
+  for (const auto& v : result.videos)
+    videos.push_back({{"path", v.path},
+                      {"frames_decoded", v.frames_decoded},
+                      {"truncated", v.truncated},
+                      {"reason", v.reason}});
+  nlohmann::json report = {{"pipeline", info.pipeline_name},
+                           {"pipeline_file", info.pipeline_file},
+                           {"status", result.complete ? "complete" : "incomplete"},
+                           {"complete", result.complete},
+                           {"wall_s", result.wall_s},
+                           {"videos", videos},
+                           {"ops", ops}};
+  if (!result.complete) report["error"] = result.error;
+  if (info.slo_s) {
+    report["slo_s"] = *info.slo_s;
+    report["slo_met"] = *slo_met(info, result);
+    report["slo_margin_s"] = *info.slo_s - result.wall_s;
+  } else {
+    report["slo_s"] = nullptr;
+    report["slo_met"] = nullptr;
+  }
+  return report;
+}
+
+void write_report(const std::string& path, const nlohmann::json& report) {
+  std::string temp = path + ".tmp";
+  {
+    std::ofstream out(temp, std::ios::trunc);
+    out << report.dump(2) << '\n';
+    if (!out) throw Error(ExitCode::output, temp + ": cannot write the report (is --out writable?)");
+  }
+  std::error_code ec;
+  std::filesystem::rename(temp, path, ec);
+  if (ec) throw Error(ExitCode::output, path + ": cannot write the report (" + ec.message() + ")");
+}
+
+void print_table(std::ostream& out, const RunInfo& info, const exec::RunResult& result) {
+  fmt::print(out, "{:<16} {:<14} {:>8} {:>9} {:>9} {:>9} {:>10}\n", "op", "kind", "calls", "in",
+             "out", "busy s", "ms/call");
+  for (const exec::OpStats& s : result.ops)
+    fmt::print(out, "{:<16} {:<14} {:>8} {:>9} {:>9} {:>9.2f} {:>10.2f}\n", s.name, s.kind,
+               s.invocations, s.items_in, s.items_out, s.busy_s,
+               s.invocations ? 1e3 * s.busy_s / s.invocations : 0.0);
+  std::string status = result.complete ? "complete" : "INCOMPLETE";
+  fmt::print(out, "{}: {} in {:.2f}s", info.pipeline_name, status, result.wall_s);
+  if (auto met = slo_met(info, result))
+    fmt::print(out, ", SLO {} {}", spec::format_duration(*info.slo_s), *met ? "met" : "MISSED");
+  fmt::print(out, "; results in {}\n", info.out_dir);
+}
+
+}  // namespace llama::report

@@ -1,0 +1,32 @@
+// The run's report: report.json for machines, a table on stderr for people, and the
+// one-object summary that `llama run --json` prints.
+#pragma once
+
+#include <optional>
+#include <ostream>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "exec/executor.h"
+
+namespace llama::report {
+
+struct RunInfo {
+  std::string pipeline_file;
+  std::string pipeline_name;
+  std::string out_dir;
+  std::optional<double> slo_s;
+};
+
+// Did the run meet its SLO? nullopt when there was none.
+std::optional<bool> slo_met(const RunInfo& info, const exec::RunResult& result);
+
+nlohmann::json build_report(const RunInfo& info, const exec::RunResult& result);
+
+// Written atomically (temp file + rename), so a reader never sees half a report.
+void write_report(const std::string& path, const nlohmann::json& report);
+
+void print_table(std::ostream& out, const RunInfo& info, const exec::RunResult& result);
+
+}  // namespace llama::report
