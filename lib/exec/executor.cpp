@@ -190,6 +190,7 @@ class Run {
           continue;
         nodes_[to].queue.push_back(item);
       }
+      nodes_[to].stats.max_queue = std::max(nodes_[to].stats.max_queue, nodes_[to].queue.size());
     }
   }
 

@@ -32,6 +32,7 @@ struct OpStats {
   int64_t items_in = 0;
   int64_t items_out = 0;
   double busy_s = 0.0;  // summed invocation time
+  size_t max_queue = 0;  // most items ever waiting for it: bounded by backpressure
   nlohmann::json summary;
 };
 

@@ -58,6 +58,8 @@ Graph Graph::build(const spec::PipelineSpec& spec, const spec::OpCatalog& catalo
       if (seen_at[next] >= 0) {
         std::vector<int> cycle(walk.begin() + seen_at[next], walk.end());
         std::reverse(cycle.begin(), cycle.end());  // flow order: producer before consumer
+        // Start at the op written first, so the message reads like the file.
+        std::rotate(cycle.begin(), std::min_element(cycle.begin(), cycle.end()), cycle.end());
         bool already = false;
         for (int n : cycle) already = already || reported[n];
         if (already) break;
@@ -67,8 +69,12 @@ Graph Graph::build(const spec::PipelineSpec& spec, const spec::OpCatalog& catalo
           reported[n] = true;
         }
         text += spec.ops[cycle.front()].name;
+        // Point at the input that closes the cycle.
         const spec::OpSpec& first = spec.ops[cycle.front()];
-        diagnostics.error(first.inputs.empty() ? first.where : first.inputs.front().where,
+        spec::SourceLocation where = first.where;
+        for (const spec::InputRef& in : first.inputs)
+          if (in.op == spec.ops[cycle.back()].name) where = in.where;
+        diagnostics.error(where,
                           "the ops form a cycle: " + text,
                           "a pipeline must flow one way; remove one of these inputs");
         break;

@@ -26,6 +26,7 @@ nlohmann::json build_report(const RunInfo& info, const exec::RunResult& result) 
                    {"items_in", s.items_in},
                    {"items_out", s.items_out},
                    {"busy_s", s.busy_s},
+                   {"max_queue", s.max_queue},
                    {"mean_invocation_ms", s.invocations ? 1e3 * s.busy_s / s.invocations : 0.0},
                    {"output", s.summary}});
   }

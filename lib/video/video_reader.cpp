@@ -10,6 +10,7 @@
 #include <system_error>
 
 #include "base/error.h"
+#include "video/ffmpeg_log.h"
 
 extern "C" {
 #include <libavcodec/avcodec.h>
@@ -295,6 +296,9 @@ void VideoReader::State::reopen() {
   flushing = false;
   decoded = 0;
   last_index = -1;
+  truncated = false;  // anything seen before the reopen will be seen again
+  truncation_cause.clear();
+  truncation_reason.clear();
 }
 
 void VideoReader::State::start_flush() {
@@ -465,6 +469,7 @@ Frame VideoReader::State::convert(int64_t index, double ts) {
 
 VideoReader::VideoReader(const std::string& path, const ReadOptions& options)
     : state_(std::make_unique<State>()) {
+  quiet_ffmpeg_logs_once();
   // Bad options are the caller's bug: the spec layer validates what users type.
   if (options.stride < 1) {
     throw Error(ExitCode::internal,

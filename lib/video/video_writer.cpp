@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "base/error.h"
+#include "video/ffmpeg_log.h"
 
 extern "C" {
 #include <libavcodec/avcodec.h>
@@ -99,6 +100,7 @@ void VideoWriter::State::open_encoder() {
   encoder->pix_fmt = AV_PIX_FMT_YUV420P;
   encoder->time_base = kTimeBase;
   encoder->framerate = av_d2q(options.fps, 100000);
+  encoder->thread_count = 0;  // every core: encoding is the slow end of a pipeline
   // swscale converts with BT.601 limited range; tag it so players and our reader agree.
   encoder->colorspace = AVCOL_SPC_SMPTE170M;
   encoder->color_range = AVCOL_RANGE_MPEG;
@@ -202,6 +204,7 @@ void VideoWriter::State::send(const AVFrame* input) {
 
 VideoWriter::VideoWriter(const std::string& path, const WriteOptions& options)
     : state_(std::make_unique<State>()) {
+  quiet_ffmpeg_logs_once();
   state_->path = path;
   state_->options = options;
   state_->open();

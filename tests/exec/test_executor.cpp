@@ -1,0 +1,153 @@
+#include <doctest/doctest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <thread>
+#include <unistd.h>
+
+#include "exec/executor.h"
+
+using namespace llama;
+namespace fs = std::filesystem;
+
+namespace {
+
+// A synthetic clip made with the ffmpeg CLI: fast, and the same on every machine.
+struct Workspace {
+  Workspace() : dir(fs::temp_directory_path() / ("llama-exec-" + std::to_string(::getpid()))) {
+    fs::create_directories(dir / "out");
+    video = (dir / "clip.mp4").string();
+    std::string cmd = "ffmpeg -v error -y -f lavfi -i testsrc2=size=160x120:rate=10 -t 4 -pix_fmt yuv420p " + video;
+    REQUIRE(std::system(cmd.c_str()) == 0);
+  }
+  ~Workspace() { fs::remove_all(dir); }
+
+  exec::RunResult run(const std::string& yaml, exec::ExecOptions options = {}) {
+    pipeline = std::make_unique<graph::Pipeline>(
+        graph::load_pipeline_text(yaml, (dir / "p.yaml").string(), ops::builtin_registry().catalog()));
+    if (options.videos.empty()) options.videos = {video};
+    options.out_dir = (dir / "out").string();
+    return exec::run_pipeline(*pipeline, ops::builtin_registry(), options);
+  }
+
+  std::vector<nlohmann::json> records(const std::string& file) {
+    std::vector<nlohmann::json> out;
+    std::ifstream in(dir / "out" / file);
+    for (std::string line; std::getline(in, line);) out.push_back(nlohmann::json::parse(line));
+    return out;
+  }
+
+  fs::path dir;
+  std::string video;
+  std::unique_ptr<graph::Pipeline> pipeline;
+};
+
+const exec::OpStats& stats(const exec::RunResult& r, const std::string& name) {
+  for (const auto& s : r.ops)
+    if (s.name == name) return s;
+  FAIL("no op " << name);
+  return r.ops.front();
+}
+
+}  // namespace
+
+TEST_CASE("a pipeline streams every frame through and counts per window") {
+  Workspace w;
+  auto r = w.run(R"(ops:
+  - {name: decode, op: decode, knobs: {batch: [4]}}
+  - {name: count, op: window_count, input: decode, params: {window: 1s}}
+  - {name: out, op: sink, input: count}
+)");
+  REQUIRE(r.complete);
+  CHECK(stats(r, "decode").items_out == 40);
+  CHECK(stats(r, "decode").invocations >= 10);  // batches of 4, plus the one that finds the end
+  CHECK(stats(r, "decode").config.at("batch") == "4");
+  auto counts = w.records("out.jsonl");
+  REQUIRE(counts.size() == 4);
+  for (const auto& c : counts) CHECK(c["items"] == 10);
+  CHECK(counts[0]["video"] == w.video);
+  REQUIRE(r.videos.size() == 1);
+  CHECK(r.videos[0].frames_decoded == 40);
+  CHECK_FALSE(r.videos[0].truncated);
+}
+
+TEST_CASE("when: routes items per branch, and a fan of consumers each gets every item") {
+  Workspace w;
+  auto r = w.run(R"(ops:
+  - {name: decode, op: decode}
+  - {name: early, op: sink, input: decode, when: t < 1}
+  - {name: late, op: sink, input: decode, when: t >= 3 && frame != 35}
+  - {name: all, op: sink, input: decode}
+)");
+  REQUIRE(r.complete);
+  CHECK(w.records("early.jsonl").size() == 10);
+  CHECK(w.records("late.jsonl").size() == 9);
+  CHECK(w.records("all.jsonl").size() == 40);
+}
+
+TEST_CASE("queues stay bounded: a slow consumer holds the decoder back") {
+  Workspace w;
+  exec::ExecOptions options;
+  options.queue_capacity = 4;
+  auto r = w.run(R"(ops:
+  - {name: decode, op: decode, knobs: {batch: [3]}}
+  - {name: slow, op: blur, input: decode, params: {target: frame, radius: 20}}
+  - {name: out, op: sink, input: slow}
+)",
+                 options);
+  REQUIRE(r.complete);
+  CHECK(stats(r, "slow").max_queue <= 4 + 3);
+  CHECK(stats(r, "out").items_in == 40);
+}
+
+TEST_CASE("several videos run as one job, and items name their video") {
+  Workspace w;
+  std::string second = (w.dir / "second.mkv").string();
+  REQUIRE(std::system(("ffmpeg -v error -y -f lavfi -i testsrc2=size=96x64:rate=5 -t 2 " + second).c_str()) == 0);
+  exec::ExecOptions options;
+  options.videos = {w.video, second};
+  auto r = w.run(R"(ops:
+  - {name: decode, op: decode}
+  - {name: out, op: sink, input: decode}
+)",
+                 options);
+  REQUIRE(r.complete);
+  auto records = w.records("out.jsonl");
+  REQUIRE(records.size() == 50);
+  CHECK(records.front()["video"] == w.video);
+  CHECK(records.back()["video"] == second);
+  CHECK(r.videos.size() == 2);
+}
+
+TEST_CASE("a failing op stops the run, keeps what was written, and says which op") {
+  Workspace w;
+  // The encoder cannot create a file inside a folder that does not exist.
+  auto r = w.run(R"(ops:
+  - {name: decode, op: decode}
+  - {name: out, op: sink, input: decode}
+  - {name: video, op: encode, input: decode, params: {file: no/such/dir/x.mp4}}
+)");
+  CHECK_FALSE(r.complete);
+  CHECK(r.failure == ExitCode::output);
+  CHECK(r.error.find("x.mp4") != std::string::npos);
+  CHECK(stats(r, "decode").items_out < 40 + 1);
+  for (const auto& record : w.records("out.jsonl")) CHECK(record.contains("frame"));  // all whole lines
+}
+
+TEST_CASE("cancelling stops early with the interrupted code") {
+  Workspace w;
+  std::atomic<bool> cancel{true};
+  exec::ExecOptions options;
+  options.cancel = &cancel;
+  auto r = w.run(R"(ops:
+  - {name: decode, op: decode}
+  - {name: out, op: sink, input: decode}
+)",
+                 options);
+  CHECK_FALSE(r.complete);
+  CHECK(r.failure == ExitCode::interrupted);
+}
+
+TEST_CASE("check_inputs refuses a job without videos, naming the fix") {
+  CHECK_THROWS_WITH_AS(exec::check_inputs({}), doctest::Contains("--input"), Error);
+}
