@@ -1,5 +1,7 @@
 // llama: auto-tunes video analytics pipelines. This file wires the subcommands and is the
 // one place that turns errors into exit codes (README "Exit codes").
+#include <malloc.h>
+
 #include <iostream>
 #include <map>
 
@@ -11,6 +13,12 @@
 #endif
 
 int main(int argc, char** argv) {
+  // Frames are 1-6 MB each and freed on another thread than the one that made them. With
+  // glibc's defaults every such buffer is a fresh mmap, so each frame costs hundreds of page
+  // faults (this halved decode throughput). Keep them in the heap; the bounded queues cap
+  // how much that can hold.
+  mallopt(M_MMAP_THRESHOLD, 64 << 20);
+  mallopt(M_TRIM_THRESHOLD, 512 << 20);
   CLI::App app{"llama: run video analytics pipelines on real video, within a latency target"};
   app.set_version_flag("--version", std::string("llama ") + LLAMA_VERSION);
   app.require_subcommand(1);
