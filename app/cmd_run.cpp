@@ -19,6 +19,8 @@ namespace {
 struct RunOptions {
   std::string pipeline;
   std::string slo;  // as typed; parsed below so the error can quote it
+  bool slo_given = false;  // `--slo ""` is an error, not "no SLO"
+  bool out_given = false;
   std::vector<std::string> inputs;
   std::string out_dir;  // default: out/<pipeline name>
   int workers = 2;
@@ -32,8 +34,10 @@ std::atomic<bool> g_interrupted{false};
 void on_sigint(int) { g_interrupted = true; }
 
 int run(const RunOptions& options) {
+  if (options.out_given && options.out_dir.empty())
+    throw Error(ExitCode::usage, "--out is empty; name a folder, e.g. --out results");
   std::optional<double> slo_s;
-  if (!options.slo.empty()) {
+  if (options.slo_given) {
     slo_s = spec::parse_duration_s(options.slo);
     if (!slo_s || *slo_s <= 0)
       throw Error(ExitCode::usage, "--slo '" + options.slo + "' is not a positive duration (" +
@@ -94,17 +98,22 @@ Command add_run_command(CLI::App& app) {
   auto options = std::make_shared<RunOptions>();
   CLI::App* sub = app.add_subcommand("run", "Run a pipeline on its videos and write results and a report");
   sub->add_option("pipeline", options->pipeline, "pipeline YAML file")->required();
-  sub->add_option("--slo", options->slo, "latency target for the whole job, e.g. 20s, 500ms, 1m30s");
+  CLI::Option* slo = sub->add_option("--slo", options->slo,
+                                     "latency target for the whole job, e.g. 20s, 500ms, 1m30s");
   sub->add_option("--input", options->inputs,
                   "video file or folder of videos, instead of the pipeline's input (repeatable)");
-  sub->add_option("--out", options->out_dir, "output folder (default: out/<pipeline name>)");
+  CLI::Option* out = sub->add_option("--out", options->out_dir, "output folder (default: out/<pipeline name>)");
   sub->add_option("--workers", options->workers, "worker threads running ops (default: 2)")
       ->check(CLI::Range(1, 256));
   sub->add_flag("--quiet,-q", options->quiet, "print nothing on stderr but errors");
   sub->add_flag("--json", options->json, "print the run summary (report.json) on stdout");
   sub->add_flag("--strict", options->strict,
                 "fail (non-zero exit) on a truncated input or a missed SLO");
-  return [options] { return run(*options); };
+  return [options, slo, out] {
+    options->slo_given = slo->count() > 0;
+    options->out_given = out->count() > 0;
+    return run(*options);
+  };
 }
 
 }  // namespace llama::app

@@ -21,6 +21,7 @@ struct NodeState {
   std::deque<ops::Item> queue;
   bool busy = false;
   bool finished = false;     // finish() has run
+  bool disabled = false;     // a writer left out of `outputs:`: takes no items, has no op
   bool source_done = false;  // sources: produce() said there is no more
   OpStats stats;
 };
@@ -32,10 +33,20 @@ class Run {
  public:
   Run(const graph::Pipeline& pipeline, const ops::OpRegistry& registry, const ExecOptions& options)
       : graph_(pipeline.graph), options_(options), nodes_(graph_.nodes().size()) {
+    const std::vector<spec::InputRef>& outputs = pipeline.spec.outputs;
     for (size_t i = 0; i < nodes_.size(); ++i) {
       const spec::OpSpec& op = *graph_.nodes()[i].op;
       ops::OpContext ctx{&op, first_config(op), options.videos, options.out_dir};
       NodeState& n = nodes_[i];
+      // `outputs:` picks which writers run; the others are never built, so they write nothing.
+      bool writer = !graph_.nodes()[i].signature->produces_items;
+      if (writer && !outputs.empty() &&
+          std::none_of(outputs.begin(), outputs.end(), [&](const auto& o) { return o.op == op.name; })) {
+        n.disabled = n.finished = true;
+        n.stats.name = op.name;
+        n.stats.kind = op.kind;
+        continue;
+      }
       n.batch = static_cast<size_t>(std::max(1.0, ctx.knob_number("batch", 1)));
       n.stats.name = op.name;
       n.stats.kind = op.kind;
@@ -59,6 +70,7 @@ class Run {
     result.failure = failure_;
     result.error = error_;
     for (NodeState& n : nodes_) {
+      if (n.disabled) continue;
       n.stats.summary = n.op->summary();
       for (auto& h : n.op->inputs_read()) result.videos.push_back(h);
       result.ops.push_back(n.stats);
@@ -184,6 +196,7 @@ class Run {
     for (ops::Item& item : out) item.producer = name;
     for (int e : graph_.nodes()[node].out_edges) {
       int to = graph_.edges()[e].to;
+      if (nodes_[to].disabled) continue;
       const auto& when = graph_.nodes()[to].op->when;
       for (const ops::Item& item : out) {
         if (when && !when->eval([&](const std::string& f) { return ops::item_field(item, f); }))

@@ -20,7 +20,9 @@ struct ExecOptions {
   std::vector<std::string> videos;  // the job's inputs, in order
   std::string out_dir;
   int workers = 2;                     // threads running invocations
-  size_t queue_capacity = 32;          // items an op may have waiting before its producers pause
+  // Items an op may have waiting before its producers pause. Small: a 1080p frame is 6 MB,
+  // and two workers never need more than a few items in hand to stay busy.
+  size_t queue_capacity = 8;
   const std::atomic<bool>* cancel = nullptr;  // set (e.g. by SIGINT) to stop early
 };
 

@@ -64,7 +64,11 @@ void write_report(const std::string& path, const nlohmann::json& report) {
   }
   std::error_code ec;
   std::filesystem::rename(temp, path, ec);
-  if (ec) throw Error(ExitCode::output, path + ": cannot write the report (" + ec.message() + ")");
+  if (ec) {
+    std::error_code ignored;
+    std::filesystem::remove(temp, ignored);
+    throw Error(ExitCode::output, path + ": cannot write the report (" + ec.message() + ")");
+  }
 }
 
 void print_table(std::ostream& out, const RunInfo& info, const exec::RunResult& result) {
@@ -76,7 +80,9 @@ void print_table(std::ostream& out, const RunInfo& info, const exec::RunResult& 
                s.invocations ? 1e3 * s.busy_s / s.invocations : 0.0);
   std::string status = result.complete ? "complete" : "INCOMPLETE";
   fmt::print(out, "{}: {} in {:.2f}s", info.pipeline_name, status, result.wall_s);
-  if (auto met = slo_met(info, result))
+  if (!result.complete && info.slo_s)
+    fmt::print(out, ", SLO {} not met (the run did not finish)", spec::format_duration(*info.slo_s));
+  else if (auto met = slo_met(info, result))
     fmt::print(out, ", SLO {} {}", spec::format_duration(*info.slo_s), *met ? "met" : "MISSED");
   fmt::print(out, "; results in {}\n", info.out_dir);
 }

@@ -30,7 +30,7 @@ expect_exit 2 "$llama" no-such-command
 expect_exit 2 "$llama" run # no pipeline
 
 # Malformed --slo values: exit 2 before anything runs, naming the flag.
-for slo in 0 -1s abc 5 ""; do
+for slo in 0 -1s abc 5 1x; do
   expect_exit 2 "$llama" run p.yaml --input in.mkv --out "$tmp/o" --slo "$slo"
   expect_stderr_contains --slo
 done
@@ -48,4 +48,8 @@ json_check lax/report.json 'r["slo_met"] is False and r["slo_s"] == 0.001'
 expect_exit 0 "$llama" run p.yaml --input in.mkv --out "$tmp/met" --strict --json --quiet
 json_check "$out" 'r["slo_met"] is True and r["slo_s"] == 60.0'
 json_check met/report.json 'r["slo_met"] is True'
+
+# An empty --slo is malformed too: it must not silently mean "no --slo".
+expect_exit 2 "$llama" run p.yaml --input in.mkv --out "$tmp/empty" --slo ""
+expect_stderr_contains --slo
 echo "ok"

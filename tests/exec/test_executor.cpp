@@ -151,3 +151,17 @@ TEST_CASE("cancelling stops early with the interrupted code") {
 TEST_CASE("check_inputs refuses a job without videos, naming the fix") {
   CHECK_THROWS_WITH_AS(exec::check_inputs({}), doctest::Contains("--input"), Error);
 }
+
+TEST_CASE("outputs: runs only the writers it names") {
+  Workspace w;
+  auto r = w.run(R"(outputs: [kept]
+ops:
+  - {name: decode, op: decode}
+  - {name: kept, op: sink, input: decode}
+  - {name: dropped, op: sink, input: decode}
+)");
+  REQUIRE(r.complete);
+  CHECK(w.records("kept.jsonl").size() == 40);
+  CHECK_FALSE(fs::exists(w.dir / "out" / "dropped.jsonl"));
+  CHECK(r.ops.size() == 2);
+}
