@@ -1,8 +1,8 @@
 // llama run PIPELINE: run a pipeline on its videos, write results, report.json and a table.
+#include <unistd.h>
 #include <csignal>
 #include <filesystem>
 #include <iostream>
-#include <unistd.h>
 
 #include "commands.h"
 #include "exec/executor.h"
@@ -18,7 +18,7 @@ namespace {
 
 struct RunOptions {
   std::string pipeline;
-  std::string slo;  // as typed; parsed below so the error can quote it
+  std::string slo;         // as typed; parsed below so the error can quote it
   bool slo_given = false;  // `--slo ""` is an error, not "no SLO"
   bool out_given = false;
   std::vector<std::string> inputs;
@@ -31,7 +31,9 @@ struct RunOptions {
 
 std::atomic<bool> g_interrupted{false};
 
-void on_sigint(int) { g_interrupted = true; }
+void on_sigint(int) {
+  g_interrupted = true;
+}
 
 int run(const RunOptions& options) {
   if (options.out_given && options.out_dir.empty())
@@ -49,7 +51,8 @@ int run(const RunOptions& options) {
   if (!slo_s) slo_s = pipeline.spec.slo_s;
 
   exec::ExecOptions exec_options;
-  exec_options.videos = options.inputs.empty() ? pipeline.spec.inputs : video::expand_video_inputs(options.inputs);
+  exec_options.videos =
+      options.inputs.empty() ? pipeline.spec.inputs : video::expand_video_inputs(options.inputs);
   exec::check_inputs(exec_options.videos);
   exec_options.out_dir = options.out_dir.empty() ? "out/" + pipeline.spec.name : options.out_dir;
   report::prepare_out_dir(exec_options.out_dir);
@@ -62,7 +65,8 @@ int run(const RunOptions& options) {
 
   report::RunInfo info{options.pipeline, pipeline.spec.name, exec_options.out_dir, slo_s};
   nlohmann::json report = report::build_report(info, result);
-  report::write_report((std::filesystem::path(exec_options.out_dir) / "report.json").string(), report);
+  report::write_report((std::filesystem::path(exec_options.out_dir) / "report.json").string(),
+                       report);
 
   bool truncated = false;
   for (const auto& v : result.videos) truncated = truncated || v.truncated;
@@ -96,13 +100,15 @@ int run(const RunOptions& options) {
 
 Command add_run_command(CLI::App& app) {
   auto options = std::make_shared<RunOptions>();
-  CLI::App* sub = app.add_subcommand("run", "Run a pipeline on its videos and write results and a report");
+  CLI::App* sub =
+      app.add_subcommand("run", "Run a pipeline on its videos and write results and a report");
   sub->add_option("pipeline", options->pipeline, "pipeline YAML file")->required();
   CLI::Option* slo = sub->add_option("--slo", options->slo,
                                      "latency target for the whole job, e.g. 20s, 500ms, 1m30s");
   sub->add_option("--input", options->inputs,
                   "video file or folder of videos, instead of the pipeline's input (repeatable)");
-  CLI::Option* out = sub->add_option("--out", options->out_dir, "output folder (default: out/<pipeline name>)");
+  CLI::Option* out =
+      sub->add_option("--out", options->out_dir, "output folder (default: out/<pipeline name>)");
   sub->add_option("--workers", options->workers, "worker threads running ops (default: 2)")
       ->check(CLI::Range(1, 256));
   sub->add_flag("--quiet,-q", options->quiet, "print nothing on stderr but errors");

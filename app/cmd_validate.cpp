@@ -28,8 +28,11 @@ int validate(const ValidateOptions& options) {
       for (int i : path) names.push_back(g.nodes()[i].op->name);
       paths.push_back(names);
     }
-    std::cout << nlohmann::json{{"pipeline", p.spec.name}, {"valid", true}, {"order", order},
-                                {"paths", paths}, {"inputs", p.spec.inputs}}
+    std::cout << nlohmann::json{{"pipeline", p.spec.name},
+                                {"valid", true},
+                                {"order", order},
+                                {"paths", paths},
+                                {"inputs", p.spec.inputs}}
                      .dump()
               << "\n";
   } else {
@@ -43,7 +46,8 @@ int validate(const ValidateOptions& options) {
 
 Command add_validate_command(CLI::App& app) {
   auto options = std::make_shared<ValidateOptions>();
-  CLI::App* sub = app.add_subcommand("validate", "Check a pipeline file; report every problem with file:line:col");
+  CLI::App* sub = app.add_subcommand(
+      "validate", "Check a pipeline file; report every problem with file:line:col");
   sub->add_option("pipeline", options->pipeline, "pipeline YAML file")->required();
   sub->add_flag("--json", options->json, "print the checked DAG as JSON on stdout");
   return [options] { return validate(*options); };

@@ -41,7 +41,8 @@ class Run {
       // `outputs:` picks which writers run; the others are never built, so they write nothing.
       bool writer = !graph_.nodes()[i].signature->produces_items;
       if (writer && !outputs.empty() &&
-          std::none_of(outputs.begin(), outputs.end(), [&](const auto& o) { return o.op == op.name; })) {
+          std::none_of(outputs.begin(), outputs.end(),
+                       [&](const auto& o) { return o.op == op.name; })) {
         n.disabled = n.finished = true;
         n.stats.name = op.name;
         n.stats.kind = op.kind;
@@ -61,7 +62,8 @@ class Run {
   RunResult run() {
     auto start = Clock::now();
     std::vector<std::thread> workers;
-    for (int i = 0; i < std::max(1, options_.workers); ++i) workers.emplace_back([this] { work(); });
+    for (int i = 0; i < std::max(1, options_.workers); ++i)
+      workers.emplace_back([this] { work(); });
     for (auto& w : workers) w.join();
 
     RunResult result;

@@ -19,7 +19,7 @@ namespace llama::exec {
 struct ExecOptions {
   std::vector<std::string> videos;  // the job's inputs, in order
   std::string out_dir;
-  int workers = 2;                     // threads running invocations
+  int workers = 2;  // threads running invocations
   // Items an op may have waiting before its producers pause. Small: a 1080p frame is 6 MB,
   // and two workers never need more than a few items in hand to stay busy.
   size_t queue_capacity = 8;
@@ -33,7 +33,7 @@ struct OpStats {
   int64_t invocations = 0;
   int64_t items_in = 0;
   int64_t items_out = 0;
-  double busy_s = 0.0;  // summed invocation time
+  double busy_s = 0.0;   // summed invocation time
   size_t max_queue = 0;  // most items ever waiting for it: bounded by backpressure
   nlohmann::json summary;
 };

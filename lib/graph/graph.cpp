@@ -30,7 +30,8 @@ Graph Graph::build(const spec::PipelineSpec& spec, const spec::OpCatalog& catalo
 
   // Kahn's algorithm, taking ready nodes in spec order so the order is stable.
   std::vector<int> pending(g.nodes_.size());
-  for (size_t i = 0; i < g.nodes_.size(); ++i) pending[i] = static_cast<int>(g.nodes_[i].in_edges.size());
+  for (size_t i = 0; i < g.nodes_.size(); ++i)
+    pending[i] = static_cast<int>(g.nodes_[i].in_edges.size());
   std::vector<bool> done(g.nodes_.size(), false);
   for (bool progress = true; progress;) {
     progress = false;
@@ -74,8 +75,7 @@ Graph Graph::build(const spec::PipelineSpec& spec, const spec::OpCatalog& catalo
         spec::SourceLocation where = first.where;
         for (const spec::InputRef& in : first.inputs)
           if (in.op == spec.ops[cycle.back()].name) where = in.where;
-        diagnostics.error(where,
-                          "the ops form a cycle: " + text,
+        diagnostics.error(where, "the ops form a cycle: " + text,
                           "a pipeline must flow one way; remove one of these inputs");
         break;
       }

@@ -21,7 +21,7 @@ struct Edge {
 struct Node {
   const spec::OpSpec* op = nullptr;
   const spec::OpSignature* signature = nullptr;
-  std::vector<int> in_edges;   // indices into Graph::edges()
+  std::vector<int> in_edges;  // indices into Graph::edges()
   std::vector<int> out_edges;
 };
 

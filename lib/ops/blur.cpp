@@ -30,10 +30,12 @@ class BlurOp : public Op {
   }
 
  private:
-  std::shared_ptr<const video::Frame> blurred(const video::Frame& in, const std::vector<Box>& boxes) {
+  std::shared_ptr<const video::Frame> blurred(const video::Frame& in,
+                                              const std::vector<Box>& boxes) {
     auto result = std::make_shared<video::Frame>(in);  // copy-on-write: others may hold `in`
     // [H, W, 3] uint8, sharing the copy's memory; writes through it land in `result`.
-    torch::Tensor image = torch::from_blob(result->rgb.data(), {in.height, in.width, 3}, torch::kUInt8);
+    torch::Tensor image =
+        torch::from_blob(result->rgb.data(), {in.height, in.width, 3}, torch::kUInt8);
     std::vector<Box> targets = whole_frame_ ? std::vector<Box>{{0, 0, in.width, in.height}} : boxes;
     for (const Box& b : targets) {
       int x0 = std::clamp(b.x, 0, in.width), y0 = std::clamp(b.y, 0, in.height);
@@ -48,7 +50,8 @@ class BlurOp : public Op {
   // Two separable box passes: each costs O(k) per pixel instead of O(k^2), and two of them
   // look like a Gaussian, not a grid.
   torch::Tensor box_blur(const torch::Tensor& region) {
-    torch::Tensor x = region.permute({2, 0, 1}).unsqueeze(0).to(torch::Device(device_), torch::kFloat);
+    torch::Tensor x =
+        region.permute({2, 0, 1}).unsqueeze(0).to(torch::Device(device_), torch::kFloat);
     int k = 2 * radius_ + 1;
     int pad_h = std::min(radius_, static_cast<int>(x.size(2)) / 2);
     int pad_w = std::min(radius_, static_cast<int>(x.size(3)) / 2);

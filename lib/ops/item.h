@@ -29,8 +29,8 @@ struct Item {
   int video = 0;  // index into the job's videos
   int64_t frame_index = 0;
   double timestamp_s = 0.0;
-  std::shared_ptr<const video::Frame> frame;  // null for counts
-  std::vector<Box> boxes;                     // regions on the frame (motion, faces to blur)
+  std::shared_ptr<const video::Frame> frame;         // null for counts
+  std::vector<Box> boxes;                            // regions on the frame (motion, faces to blur)
   nlohmann::json fields = nlohmann::json::object();  // what `when:` reads and sinks write
   const std::string* producer = nullptr;             // name of the op that made it
 };

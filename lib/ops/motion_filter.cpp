@@ -50,7 +50,8 @@ class MotionFilterOp : public Op {
       const uint8_t* row = f.rgb.data() + static_cast<size_t>(y * kStep) * f.width * 3;
       for (int x = 0; x < w; ++x) {
         const uint8_t* p = row + static_cast<size_t>(x * kStep) * 3;
-        luma[static_cast<size_t>(y) * w + x] = static_cast<uint8_t>((77 * p[0] + 150 * p[1] + 29 * p[2]) >> 8);
+        luma[static_cast<size_t>(y) * w + x] =
+            static_cast<uint8_t>((77 * p[0] + 150 * p[1] + 29 * p[2]) >> 8);
       }
     }
     return luma;
@@ -131,15 +132,27 @@ void register_motion_filter_op(OpRegistry& registry) {
   s.produces = spec::ItemKind::frame;
   s.fields = {"regions", "motion"};
   s.params = {
-      {"threshold", spec::ParamType::number, false, "luma difference (0-255) that counts as change", {}},
+      {"threshold",
+       spec::ParamType::number,
+       false,
+       "luma difference (0-255) that counts as change",
+       {}},
       {"cell", spec::ParamType::integer, false, "grid cell size in pixels (default 16)", {}},
       {"min_cells", spec::ParamType::integer, false, "smallest region, in cells (default 2)", {}},
-      {"cell_fraction", spec::ParamType::number, false,
-       "share of a cell's pixels that must change (default 0.1)", {}},
-      {"emit", spec::ParamType::string, false, "changed (default) or all frames", {"changed", "all"}},
+      {"cell_fraction",
+       spec::ParamType::number,
+       false,
+       "share of a cell's pixels that must change (default 0.1)",
+       {}},
+      {"emit",
+       spec::ParamType::string,
+       false,
+       "changed (default) or all frames",
+       {"changed", "all"}},
   };
   s.knobs = {device_knob(false), batch_knob()};
-  registry.add(std::move(s), [](const OpContext& ctx) { return std::make_unique<MotionFilterOp>(ctx); });
+  registry.add(std::move(s),
+               [](const OpContext& ctx) { return std::make_unique<MotionFilterOp>(ctx); });
 }
 
 }  // namespace llama::ops

@@ -8,7 +8,8 @@ namespace llama::ops {
 std::string OpContext::param_string(const std::string& name, const std::string& fallback) const {
   auto it = spec->params.find(name);
   if (it == spec->params.end()) return fallback;
-  return it->second.value.is_string() ? it->second.value.get<std::string>() : it->second.value.dump();
+  return it->second.value.is_string() ? it->second.value.get<std::string>()
+                                      : it->second.value.dump();
 }
 
 double OpContext::param_number(const std::string& name, double fallback) const {

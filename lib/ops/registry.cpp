@@ -14,7 +14,8 @@ void OpRegistry::add(spec::OpSignature signature, OpFactory factory) {
 
 std::unique_ptr<Op> OpRegistry::create(const std::string& kind, const OpContext& context) const {
   auto it = factories_.find(kind);
-  if (it == factories_.end()) throw Error(ExitCode::internal, "no factory for op kind '" + kind + "'");
+  if (it == factories_.end())
+    throw Error(ExitCode::internal, "no factory for op kind '" + kind + "'");
   return it->second(context);
 }
 
@@ -43,8 +44,12 @@ spec::KnobSignature device_knob(bool has_cuda_kernel) {
   return k;
 }
 
-spec::KnobSignature threads_knob() { return {"threads", {}, 1, 256, true}; }
+spec::KnobSignature threads_knob() {
+  return {"threads", {}, 1, 256, true};
+}
 
-spec::KnobSignature batch_knob() { return {"batch", {}, 1, 1024, true}; }
+spec::KnobSignature batch_knob() {
+  return {"batch", {}, 1, 1024, true};
+}
 
 }  // namespace llama::ops

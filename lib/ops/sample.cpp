@@ -10,7 +10,8 @@ namespace {
 class SampleOp : public Op {
  public:
   explicit SampleOp(const OpContext& ctx)
-      : fps_(ctx.param_number("fps", 0)), stride_(static_cast<int64_t>(ctx.param_number("stride", 1))) {}
+      : fps_(ctx.param_number("fps", 0)),
+        stride_(static_cast<int64_t>(ctx.param_number("stride", 1))) {}
 
   void process(std::vector<Item>& batch, std::vector<Item>& out) override {
     for (Item& item : batch) {

@@ -57,7 +57,11 @@ void register_sink_op(OpRegistry& registry) {
   s.summary = "write items as JSON lines";
   s.accepts = {spec::ItemKind::frame, spec::ItemKind::detection, spec::ItemKind::count};
   s.produces_items = false;
-  s.params = {{"file", spec::ParamType::string, false, "output file in --out (default <op name>.jsonl)", {}}};
+  s.params = {{"file",
+               spec::ParamType::string,
+               false,
+               "output file in --out (default <op name>.jsonl)",
+               {}}};
   s.knobs = {device_knob(false), batch_knob()};
   registry.add(std::move(s), [](const OpContext& ctx) { return std::make_unique<SinkOp>(ctx); });
 }

@@ -83,7 +83,8 @@ void register_window_count_op(OpRegistry& registry) {
   s.fields = {"window_start", "window_end", "items", "boxes"};
   s.params = {{"window", spec::ParamType::duration, false, "window length, e.g. 1s (default)", {}}};
   s.knobs = {device_knob(false), batch_knob()};
-  registry.add(std::move(s), [](const OpContext& ctx) { return std::make_unique<WindowCountOp>(ctx); });
+  registry.add(std::move(s),
+               [](const OpContext& ctx) { return std::make_unique<WindowCountOp>(ctx); });
 }
 
 }  // namespace llama::ops

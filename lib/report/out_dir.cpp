@@ -19,7 +19,8 @@ void prepare_out_dir(const std::string& path) {
   {
     std::ofstream out(probe);
     if (!out)
-      throw Error(ExitCode::output, path + ": output folder is not writable; pass --out with a writable folder");
+      throw Error(ExitCode::output,
+                  path + ": output folder is not writable; pass --out with a writable folder");
   }
   fs::remove(probe, ec);
 }

@@ -60,7 +60,8 @@ void write_report(const std::string& path, const nlohmann::json& report) {
   {
     std::ofstream out(temp, std::ios::trunc);
     out << report.dump(2) << '\n';
-    if (!out) throw Error(ExitCode::output, temp + ": cannot write the report (is --out writable?)");
+    if (!out)
+      throw Error(ExitCode::output, temp + ": cannot write the report (is --out writable?)");
   }
   std::error_code ec;
   std::filesystem::rename(temp, path, ec);
@@ -81,7 +82,8 @@ void print_table(std::ostream& out, const RunInfo& info, const exec::RunResult& 
   std::string status = result.complete ? "complete" : "INCOMPLETE";
   fmt::print(out, "{}: {} in {:.2f}s", info.pipeline_name, status, result.wall_s);
   if (!result.complete && info.slo_s)
-    fmt::print(out, ", SLO {} not met (the run did not finish)", spec::format_duration(*info.slo_s));
+    fmt::print(out, ", SLO {} not met (the run did not finish)",
+               spec::format_duration(*info.slo_s));
   else if (auto met = slo_met(info, result))
     fmt::print(out, ", SLO {} {}", spec::format_duration(*info.slo_s), *met ? "met" : "MISSED");
   fmt::print(out, "; results in {}\n", info.out_dir);

@@ -22,7 +22,8 @@ using Node = Condition::Node;
 
 class Parser {
  public:
-  Parser(const std::string& text, std::vector<std::string>& fields) : text_(text), fields_(fields) {}
+  Parser(const std::string& text, std::vector<std::string>& fields)
+      : text_(text), fields_(fields) {}
 
   NodePtr parse() {
     NodePtr root = parse_or();
@@ -194,6 +195,8 @@ Condition Condition::parse(const std::string& text) {
   return c;
 }
 
-bool Condition::eval(const Lookup& lookup) const { return root_ && eval_node(*root_, lookup); }
+bool Condition::eval(const Lookup& lookup) const {
+  return root_ && eval_node(*root_, lookup);
+}
 
 }  // namespace llama::spec

@@ -1,6 +1,7 @@
 // `when:` conditions on item fields, e.g. `label == "person" && score > 0.5`.
 // Grammar: or := and ('||' and)* ; and := unary ('&&' unary)* ; unary := '!' unary | primary ;
-// primary := '(' or ')' | operand (cmp operand)? ; operand := field | number | "string" | true | false
+// primary := '(' or ')' | operand (cmp operand)? ; operand := field | number | "string" | true |
+// false
 #pragma once
 
 #include <functional>

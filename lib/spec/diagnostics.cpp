@@ -14,7 +14,8 @@ std::string Diagnostics::format() const {
   std::string out;
   for (const Diagnostic& d : items_) {
     out += d.where.file;
-    if (d.where.line > 0) out += ":" + std::to_string(d.where.line) + ":" + std::to_string(d.where.column);
+    if (d.where.line > 0)
+      out += ":" + std::to_string(d.where.line) + ":" + std::to_string(d.where.column);
     out += ": error: " + d.message;
     if (!d.fix.empty()) out += " (" + d.fix + ")";
     out += "\n";

@@ -12,7 +12,8 @@ std::optional<double> parse_duration_s(const std::string& text) {
   bool any = false;
   while (i < text.size()) {
     size_t start = i;
-    while (i < text.size() && (std::isdigit(static_cast<unsigned char>(text[i])) || text[i] == '.')) ++i;
+    while (i < text.size() && (std::isdigit(static_cast<unsigned char>(text[i])) || text[i] == '.'))
+      ++i;
     if (i == start) return std::nullopt;
     std::string number = text.substr(start, i - start);
     char* end = nullptr;
@@ -22,12 +23,18 @@ std::optional<double> parse_duration_s(const std::string& text) {
     while (i < text.size() && std::isalpha(static_cast<unsigned char>(text[i]))) ++i;
     std::string unit = text.substr(unit_start, i - unit_start);
     double scale = 0;
-    if (unit == "h") scale = 3600;
-    else if (unit == "m" || unit == "min") scale = 60;
-    else if (unit == "s") scale = 1;
-    else if (unit == "ms") scale = 1e-3;
-    else if (unit == "us") scale = 1e-6;
-    else return std::nullopt;
+    if (unit == "h")
+      scale = 3600;
+    else if (unit == "m" || unit == "min")
+      scale = 60;
+    else if (unit == "s")
+      scale = 1;
+    else if (unit == "ms")
+      scale = 1e-3;
+    else if (unit == "us")
+      scale = 1e-6;
+    else
+      return std::nullopt;
     total += value * scale;
     any = true;
   }

@@ -16,7 +16,8 @@ namespace {
 namespace fs = std::filesystem;
 
 const std::vector<std::string> kPipelineKeys = {"name", "input", "slo", "models", "ops", "outputs"};
-const std::vector<std::string> kOpKeys = {"name", "op", "input", "inputs", "when", "params", "knobs"};
+const std::vector<std::string> kOpKeys = {"name", "op",     "input", "inputs",
+                                          "when", "params", "knobs"};
 
 class Loader {
  public:
@@ -176,7 +177,8 @@ class Loader {
         diags_.error(op.where, label + " does not say which op it is",
                      "add 'op: <kind>', e.g. op: motion_filter");
       if (!op.name.empty() && spec.find_op(op.name))
-        diags_.error(op.where, "op name '" + op.name + "' is used twice", "give each op its own name");
+        diags_.error(op.where, "op name '" + op.name + "' is used twice",
+                     "give each op its own name");
       read_op_inputs(entry, op, label);
       read_when(entry["when"], op, label);
       read_params(entry["params"], op, label);
@@ -212,8 +214,8 @@ class Loader {
       SourceLocation where = op.when_where;
       // Point at the offending character when the condition sits on one line.
       if (node.Style() == YAML::EmitterStyle::Flow || text.find('\n') == std::string::npos)
-        where.column += static_cast<int>(e.offset) +
-                        (node.Tag() == "!" ? 1 : 0);  // skip the opening quote
+        where.column +=
+            static_cast<int>(e.offset) + (node.Tag() == "!" ? 1 : 0);  // skip the opening quote
       diags_.error(where, "bad condition in 'when' of " + label + ": " + e.message,
                    "write e.g. label == \"person\" && score > 0.5");
     }
@@ -287,8 +289,10 @@ PipelineSpec load_pipeline_text(const std::string& text, const std::string& file
 PipelineSpec load_pipeline_file(const std::string& path, Diagnostics& diagnostics) {
   std::ifstream in(path);
   if (!in)
-    throw Error(ExitCode::bad_spec,
-                path + ": error: cannot read the pipeline file (check the path; examples are in pipelines/)");
+    throw Error(
+        ExitCode::bad_spec,
+        path +
+            ": error: cannot read the pipeline file (check the path; examples are in pipelines/)");
   std::stringstream text;
   text << in.rdbuf();
   return load_pipeline_text(text.str(), path, diagnostics);

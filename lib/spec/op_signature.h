@@ -22,7 +22,7 @@ struct ParamSignature {
   std::string name;
   ParamType type = ParamType::any;
   bool required = false;
-  std::string help;  // one line, shown in errors and `llama validate`
+  std::string help;                  // one line, shown in errors and `llama validate`
   std::vector<std::string> choices;  // for strings: the only values allowed, when non-empty
 };
 

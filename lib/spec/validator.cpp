@@ -67,21 +67,26 @@ void check_params(const OpSpec& op, const OpSignature& sig, Diagnostics& diags) 
   for (const auto& [name, param] : op.params) {
     const ParamSignature* ps = sig.find_param(name);
     if (!ps) {
-      diags.error(param.where, "op '" + op.name + "' (" + sig.kind + ") has no param '" + name + "'",
-                  suggest(name, names, names.empty() ? "it takes no params" : "its params: " + join(names)));
+      diags.error(param.where,
+                  "op '" + op.name + "' (" + sig.kind + ") has no param '" + name + "'",
+                  suggest(name, names,
+                          names.empty() ? "it takes no params" : "its params: " + join(names)));
       continue;
     }
     if (!has_type(param.value, ps->type)) {
       std::string fix = ps->type == ParamType::duration ? kDurationHelp : ps->help;
-      diags.error(param.where, "param '" + name + "' of op '" + op.name + "' must be " +
-                                   type_name(ps->type) + ", got " + param.value.dump(),
+      diags.error(param.where,
+                  "param '" + name + "' of op '" + op.name + "' must be " + type_name(ps->type) +
+                      ", got " + param.value.dump(),
                   fix);
       continue;
     }
     if (!ps->choices.empty()) {
-      std::string text = param.value.is_string() ? param.value.get<std::string>() : param.value.dump();
+      std::string text =
+          param.value.is_string() ? param.value.get<std::string>() : param.value.dump();
       if (std::find(ps->choices.begin(), ps->choices.end(), text) == ps->choices.end())
-        diags.error(param.where, "param '" + name + "' of op '" + op.name + "' cannot be '" + text + "'",
+        diags.error(param.where,
+                    "param '" + name + "' of op '" + op.name + "' cannot be '" + text + "'",
                     suggest(text, ps->choices, "choose one of: " + join(ps->choices)));
     }
   }
@@ -97,15 +102,17 @@ void check_knobs(const OpSpec& op, const OpSignature& sig, Diagnostics& diags) {
   for (const auto& [name, knob] : op.knobs) {
     const KnobSignature* ks = sig.find_knob(name);
     if (!ks) {
-      diags.error(knob.where, "op '" + op.name + "' (" + sig.kind + ") has no knob '" + name + "'",
-                  suggest(name, names, names.empty() ? "it has no knobs" : "its knobs: " + join(names)));
+      diags.error(
+          knob.where, "op '" + op.name + "' (" + sig.kind + ") has no knob '" + name + "'",
+          suggest(name, names, names.empty() ? "it has no knobs" : "its knobs: " + join(names)));
       continue;
     }
     for (const std::string& value : knob.values) {
       if (!ks->choices.empty()) {
         if (std::find(ks->choices.begin(), ks->choices.end(), value) == ks->choices.end())
-          diags.error(knob.where, "op '" + op.name + "' (" + sig.kind + ") does not support " +
-                                      name + " '" + value + "'",
+          diags.error(knob.where,
+                      "op '" + op.name + "' (" + sig.kind + ") does not support " + name + " '" +
+                          value + "'",
                       "supported: " + join(ks->choices));
         continue;
       }
@@ -116,9 +123,10 @@ void check_knobs(const OpSpec& op, const OpSignature& sig, Diagnostics& diags) {
                 (!ks->integer || number == std::floor(number));
       if (!ok) {
         char range[96];
-        std::snprintf(range, sizeof range, "%s from %g to %g", ks->integer ? "an integer" : "a number",
-                      ks->min, ks->max);
-        diags.error(knob.where, "knob '" + name + "' of op '" + op.name + "' cannot be '" + value + "'",
+        std::snprintf(range, sizeof range, "%s from %g to %g",
+                      ks->integer ? "an integer" : "a number", ks->min, ks->max);
+        diags.error(knob.where,
+                    "knob '" + name + "' of op '" + op.name + "' cannot be '" + value + "'",
                     std::string("use ") + range);
       }
     }
@@ -143,9 +151,10 @@ void validate_pipeline(const PipelineSpec& spec, const OpCatalog& catalog, Diagn
     bool is_source = sig->accepts.empty();
     has_source = has_source || is_source;
     if (is_source && !op.inputs.empty())
-      diags.error(op.inputs.front().where, "op '" + op.name + "' (" + sig->kind +
-                                               ") reads the input video and takes no input",
-                  "remove its 'input'");
+      diags.error(
+          op.inputs.front().where,
+          "op '" + op.name + "' (" + sig->kind + ") reads the input video and takes no input",
+          "remove its 'input'");
     if (!is_source && op.inputs.empty())
       diags.error(op.where, "op '" + op.name + "' (" + sig->kind + ") has no input",
                   "add 'input: <op name>' naming the op that feeds it");
@@ -153,39 +162,47 @@ void validate_pipeline(const PipelineSpec& spec, const OpCatalog& catalog, Diagn
     std::vector<std::string> upstream_fields;
     for (const InputRef& in : op.inputs) {
       if (in.op == op.name) {
-        diags.error(in.where, "op '" + op.name + "' names itself as input", "feed it from another op");
+        diags.error(in.where, "op '" + op.name + "' names itself as input",
+                    "feed it from another op");
         continue;
       }
       const OpSpec* from = spec.find_op(in.op);
       if (!from) {
-        diags.error(in.where, "op '" + op.name + "' takes input from '" + in.op + "', which does not exist",
+        diags.error(in.where,
+                    "op '" + op.name + "' takes input from '" + in.op + "', which does not exist",
                     suggest(in.op, op_names, "ops in this pipeline: " + join(op_names)));
         continue;
       }
       const OpSignature* from_sig = catalog.find(from->kind);
       if (!from_sig) continue;
       if (!from_sig->produces_items) {
-        diags.error(in.where, "op '" + in.op + "' (" + from_sig->kind + ") produces no items to feed '" +
-                                  op.name + "'",
+        diags.error(in.where,
+                    "op '" + in.op + "' (" + from_sig->kind + ") produces no items to feed '" +
+                        op.name + "'",
                     "feed '" + op.name + "' from the op before '" + in.op + "'");
         continue;
       }
-      if (std::find(sig->accepts.begin(), sig->accepts.end(), from_sig->produces) == sig->accepts.end()) {
+      if (std::find(sig->accepts.begin(), sig->accepts.end(), from_sig->produces) ==
+          sig->accepts.end()) {
         std::vector<std::string> accepted;
         for (ItemKind k : sig->accepts) accepted.push_back(to_string(k));
-        diags.error(in.where, "op '" + op.name + "' (" + sig->kind + ") cannot take " +
-                                  to_string(from_sig->produces) + " items from '" + in.op + "'",
+        diags.error(in.where,
+                    "op '" + op.name + "' (" + sig->kind + ") cannot take " +
+                        to_string(from_sig->produces) + " items from '" + in.op + "'",
                     "it takes: " + join(accepted));
       }
-      upstream_fields.insert(upstream_fields.end(), from_sig->fields.begin(), from_sig->fields.end());
+      upstream_fields.insert(upstream_fields.end(), from_sig->fields.begin(),
+                             from_sig->fields.end());
     }
 
     if (op.when && !op.inputs.empty()) {
       for (const std::string& field : op.when->fields()) {
-        if (std::find(upstream_fields.begin(), upstream_fields.end(), field) != upstream_fields.end())
+        if (std::find(upstream_fields.begin(), upstream_fields.end(), field) !=
+            upstream_fields.end())
           continue;
-        diags.error(op.when_where, "the 'when' of op '" + op.name + "' reads field '" + field +
-                                       "', which its input items do not have",
+        diags.error(op.when_where,
+                    "the 'when' of op '" + op.name + "' reads field '" + field +
+                        "', which its input items do not have",
                     suggest(field, upstream_fields, "fields: " + join(upstream_fields)));
       }
     }
@@ -203,7 +220,8 @@ void validate_pipeline(const PipelineSpec& spec, const OpCatalog& catalog, Diagn
       diags.error(out.where, "'outputs' names '" + out.op + "', which is not an op",
                   suggest(out.op, op_names, "list sink or encode ops"));
     } else if (sig && sig->produces_items) {
-      diags.error(out.where, "'outputs' names '" + out.op + "' (" + sig->kind + "), which writes nothing",
+      diags.error(out.where,
+                  "'outputs' names '" + out.op + "' (" + sig->kind + "), which writes nothing",
                   "list sink or encode ops");
     }
   }

@@ -8,6 +8,7 @@
 
 namespace llama::spec {
 
-void validate_pipeline(const PipelineSpec& spec, const OpCatalog& catalog, Diagnostics& diagnostics);
+void validate_pipeline(const PipelineSpec& spec, const OpCatalog& catalog,
+                       Diagnostics& diagnostics);
 
 }  // namespace llama::spec

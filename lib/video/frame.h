@@ -36,7 +36,7 @@ struct Frame {
   int height = 0;
   int64_t index = 0;         // position in the source video (0-based, counts every frame)
   double timestamp_s = 0.0;  // presentation time relative to the stream's start
-  PixelBuffer rgb;  // [height, width, 3], row-major, tightly packed
+  PixelBuffer rgb;           // [height, width, 3], row-major, tightly packed
 };
 
 }  // namespace llama::video

@@ -23,9 +23,9 @@ struct VideoInfo {
   std::string codec;
   int width = 0;
   int height = 0;
-  double fps = 0.0;            // average frame rate of the stream
-  double duration_s = 0.0;     // 0 when the container does not say
-  int64_t frame_count = 0;     // container's estimate; 0 when unknown
+  double fps = 0.0;         // average frame rate of the stream
+  double duration_s = 0.0;  // 0 when the container does not say
+  int64_t frame_count = 0;  // container's estimate; 0 when unknown
 };
 
 class VideoReader {

@@ -1,9 +1,9 @@
 #include <doctest/doctest.h>
 
+#include <unistd.h>
 #include <filesystem>
 #include <fstream>
 #include <thread>
-#include <unistd.h>
 
 #include "exec/executor.h"
 
@@ -17,14 +17,16 @@ struct Workspace {
   Workspace() : dir(fs::temp_directory_path() / ("llama-exec-" + std::to_string(::getpid()))) {
     fs::create_directories(dir / "out");
     video = (dir / "clip.mp4").string();
-    std::string cmd = "ffmpeg -v error -y -f lavfi -i testsrc2=size=160x120:rate=10 -t 4 -pix_fmt yuv420p " + video;
+    std::string cmd =
+        "ffmpeg -v error -y -f lavfi -i testsrc2=size=160x120:rate=10 -t 4 -pix_fmt yuv420p " +
+        video;
     REQUIRE(std::system(cmd.c_str()) == 0);
   }
   ~Workspace() { fs::remove_all(dir); }
 
   exec::RunResult run(const std::string& yaml, exec::ExecOptions options = {}) {
-    pipeline = std::make_unique<graph::Pipeline>(
-        graph::load_pipeline_text(yaml, (dir / "p.yaml").string(), ops::builtin_registry().catalog()));
+    pipeline = std::make_unique<graph::Pipeline>(graph::load_pipeline_text(
+        yaml, (dir / "p.yaml").string(), ops::builtin_registry().catalog()));
     if (options.videos.empty()) options.videos = {video};
     options.out_dir = (dir / "out").string();
     return exec::run_pipeline(*pipeline, ops::builtin_registry(), options);
@@ -103,7 +105,8 @@ TEST_CASE("queues stay bounded: a slow consumer holds the decoder back") {
 TEST_CASE("several videos run as one job, and items name their video") {
   Workspace w;
   std::string second = (w.dir / "second.mkv").string();
-  REQUIRE(std::system(("ffmpeg -v error -y -f lavfi -i testsrc2=size=96x64:rate=5 -t 2 " + second).c_str()) == 0);
+  REQUIRE(std::system(("ffmpeg -v error -y -f lavfi -i testsrc2=size=96x64:rate=5 -t 2 " + second)
+                          .c_str()) == 0);
   exec::ExecOptions options;
   options.videos = {w.video, second};
   auto r = w.run(R"(ops:
@@ -131,7 +134,8 @@ TEST_CASE("a failing op stops the run, keeps what was written, and says which op
   CHECK(r.failure == ExitCode::output);
   CHECK(r.error.find("x.mp4") != std::string::npos);
   CHECK(stats(r, "decode").items_out < 40 + 1);
-  for (const auto& record : w.records("out.jsonl")) CHECK(record.contains("frame"));  // all whole lines
+  for (const auto& record : w.records("out.jsonl"))
+    CHECK(record.contains("frame"));  // all whole lines
 }
 
 TEST_CASE("cancelling stops early with the interrupted code") {

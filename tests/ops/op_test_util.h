@@ -8,7 +8,8 @@
 
 namespace llama::test {
 
-inline std::shared_ptr<video::Frame> solid_frame(int w, int h, uint8_t value, double t = 0, int64_t index = 0) {
+inline std::shared_ptr<video::Frame> solid_frame(int w, int h, uint8_t value, double t = 0,
+                                                 int64_t index = 0) {
   auto f = std::make_shared<video::Frame>();
   f->width = w;
   f->height = h;
@@ -36,8 +37,9 @@ inline ops::Item frame_item(std::shared_ptr<video::Frame> f, int video = 0) {
 // Builds the op named `name` from a one-op-after-decode pipeline, as the executor would.
 struct OpUnderTest {
   explicit OpUnderTest(const std::string& op_yaml, std::string out_dir = ".")
-      : pipeline(graph::load_pipeline_text("ops:\n  - {name: decode, op: decode}\n  - " + op_yaml + "\n",
-                                           "test.yaml", ops::builtin_registry().catalog())) {
+      : pipeline(
+            graph::load_pipeline_text("ops:\n  - {name: decode, op: decode}\n  - " + op_yaml + "\n",
+                                      "test.yaml", ops::builtin_registry().catalog())) {
     const spec::OpSpec& spec = pipeline.spec.ops[1];
     ops::OpContext ctx{&spec, {}, {"a.mp4", "b.mp4"}, std::move(out_dir)};
     for (const auto& [name, knob] : spec.knobs) ctx.config[name] = knob.values.front();

@@ -6,7 +6,9 @@ using namespace llama;
 
 namespace {
 
-uint8_t pixel(const video::Frame& f, int x, int y) { return f.rgb[(static_cast<size_t>(y) * f.width + x) * 3]; }
+uint8_t pixel(const video::Frame& f, int x, int y) {
+  return f.rgb[(static_cast<size_t>(y) * f.width + x) * 3];
+}
 
 }  // namespace
 

@@ -6,7 +6,8 @@ using namespace llama;
 
 TEST_CASE("every built-in op is registered with its item kinds and knobs") {
   const spec::OpCatalog& c = ops::builtin_registry().catalog();
-  for (const char* kind : {"decode", "sample", "motion_filter", "blur", "window_count", "encode", "sink"})
+  for (const char* kind :
+       {"decode", "sample", "motion_filter", "blur", "window_count", "encode", "sink"})
     CHECK_MESSAGE(c.find(kind) != nullptr, kind);
   CHECK(c.find("decode")->accepts.empty());
   CHECK_FALSE(c.find("sink")->produces_items);

@@ -8,7 +8,8 @@ namespace {
 
 std::vector<ops::Item> ten_fps(int frames) {
   std::vector<ops::Item> items;
-  for (int i = 0; i < frames; ++i) items.push_back(test::frame_item(test::solid_frame(4, 4, 0, i * 0.1, i)));
+  for (int i = 0; i < frames; ++i)
+    items.push_back(test::frame_item(test::solid_frame(4, 4, 0, i * 0.1, i)));
   return items;
 }
 

@@ -80,8 +80,9 @@ ops:
   CHECK(text.find("p.yaml:2:6: error: slo 'fast' is not a positive duration") != std::string::npos);
   CHECK(text.find("p.yaml:3:1: error: unknown key 'sloo' in pipeline (did you mean 'slo'?)") !=
         std::string::npos);
-  CHECK(text.find("p.yaml:7:5: error: unknown key 'parms' in op 'decode' (did you mean 'params'?)") !=
-        std::string::npos);
+  CHECK(
+      text.find("p.yaml:7:5: error: unknown key 'parms' in op 'decode' (did you mean 'params'?)") !=
+      std::string::npos);
   CHECK(text.find("p.yaml:11:20: error: bad condition") != std::string::npos);
 }
 

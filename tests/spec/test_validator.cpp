@@ -13,11 +13,13 @@ OpCatalog test_catalog() {
   OpSignature decode{"decode", "", {}, true, ItemKind::frame, {"frame", "t"}, {}, {}};
   decode.knobs = {{"device", {"cpu"}, 0, 0, false}, {"threads", {}, 1, 64, true}};
   c.add(decode);
-  OpSignature motion{"motion_filter", "", {ItemKind::frame}, true, ItemKind::frame, {"regions", "motion"}, {}, {}};
+  OpSignature motion{
+      "motion_filter", "", {ItemKind::frame}, true, ItemKind::frame, {"regions", "motion"}, {}, {}};
   motion.params = {{"threshold", ParamType::number, false, "", {}},
                    {"emit", ParamType::string, false, "", {"changed", "all"}}};
   c.add(motion);
-  OpSignature count{"window_count", "", {ItemKind::frame}, true, ItemKind::count, {"items"}, {}, {}};
+  OpSignature count{
+      "window_count", "", {ItemKind::frame}, true, ItemKind::count, {"items"}, {}, {}};
   count.params = {{"window", ParamType::duration, true, "window length, e.g. 1s", {}}};
   c.add(count);
   c.add({"encode", "", {ItemKind::frame}, false, ItemKind::frame, {}, {}, {}});
@@ -49,10 +51,11 @@ TEST_CASE("unknown op kinds and inputs get a did-you-mean") {
   - {name: m, op: motion_fliter, input: decode}
   - {name: s, op: sink, input: decodee}
 )");
-  CHECK(out.find("t.yaml:3:19: error: unknown op 'motion_fliter' in op 'm' (did you mean 'motion_filter'?)") !=
-        std::string::npos);
-  CHECK(out.find("t.yaml:4:32: error: op 's' takes input from 'decodee', which does not exist (did you "
-                 "mean 'decode'?)") != std::string::npos);
+  CHECK(out.find("t.yaml:3:19: error: unknown op 'motion_fliter' in op 'm' (did you mean "
+                 "'motion_filter'?)") != std::string::npos);
+  CHECK(out.find(
+            "t.yaml:4:32: error: op 's' takes input from 'decodee', which does not exist (did you "
+            "mean 'decode'?)") != std::string::npos);
 }
 
 TEST_CASE("item kinds must match along edges, and terminal ops feed nothing") {
@@ -62,7 +65,8 @@ TEST_CASE("item kinds must match along edges, and terminal ops feed nothing") {
   - {name: e, op: encode, input: c}
   - {name: s, op: sink, input: e}
 )");
-  CHECK(out.find("op 'e' (encode) cannot take count items from 'c' (it takes: frame)") != std::string::npos);
+  CHECK(out.find("op 'e' (encode) cannot take count items from 'c' (it takes: frame)") !=
+        std::string::npos);
   CHECK(out.find("op 'e' (encode) produces no items to feed 's'") != std::string::npos);
 }
 
@@ -71,9 +75,11 @@ TEST_CASE("knob values outside what the op supports are refused") {
   - {name: d, op: decode, knobs: {threads: [0, 2.5], device: [cuda], batch: [4]}}
   - {name: s, op: sink, input: d}
 )");
-  CHECK(out.find("knob 'threads' of op 'd' cannot be '0' (use an integer from 1 to 64)") != std::string::npos);
+  CHECK(out.find("knob 'threads' of op 'd' cannot be '0' (use an integer from 1 to 64)") !=
+        std::string::npos);
   CHECK(out.find("cannot be '2.5'") != std::string::npos);
-  CHECK(out.find("op 'd' (decode) does not support device 'cuda' (supported: cpu)") != std::string::npos);
+  CHECK(out.find("op 'd' (decode) does not support device 'cuda' (supported: cpu)") !=
+        std::string::npos);
   CHECK(out.find("op 'd' (decode) has no knob 'batch'") != std::string::npos);
 }
 
@@ -99,7 +105,8 @@ TEST_CASE("when: may only read fields its input items have") {
   - {name: s, op: sink, input: m, when: regons > 2}
 )");
   CHECK(out.find("the 'when' of op 'm' reads field 'label'") != std::string::npos);
-  CHECK(out.find("reads field 'regons', which its input items do not have (did you mean 'regions'?)") !=
+  CHECK(out.find(
+            "reads field 'regons', which its input items do not have (did you mean 'regions'?)") !=
         std::string::npos);
 }
 
