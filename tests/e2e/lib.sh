@@ -95,3 +95,16 @@ frame_count() {
   ffprobe -v error -select_streams v:0 -count_frames -show_entries stream=nb_read_frames \
     -of default=nw=1:nk=1 "$1"
 }
+
+# decode_sink_pipeline FILE: the smallest real pipeline (decode -> sink s), no input of its own.
+decode_sink_pipeline() {
+  cat >"$1" <<'Y'
+name: p
+ops:
+  - name: decode
+    op: decode
+  - name: s
+    op: sink
+    input: decode
+Y
+}

@@ -5,15 +5,7 @@ set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$tmp"
 
-cat >p.yaml <<'Y'
-name: p
-ops:
-  - name: decode
-    op: decode
-  - name: s
-    op: sink
-    input: decode
-Y
+decode_sink_pipeline p.yaml
 
 # bad_input PATH TEXT...: run p.yaml on PATH; exit 4 and stderr names PATH and each TEXT.
 bad_input() {

@@ -5,15 +5,7 @@ set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$tmp"
 
-cat >p.yaml <<'Y'
-name: p
-ops:
-  - name: decode
-    op: decode
-  - name: s
-    op: sink
-    input: decode
-Y
+decode_sink_pipeline p.yaml
 make_clip in.mkv 1
 echo "a regular file" >file.txt
 

@@ -7,15 +7,7 @@ set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$tmp"
 
-cat >p.yaml <<'Y'
-name: p
-ops:
-  - name: decode
-    op: decode
-  - name: s
-    op: sink
-    input: decode
-Y
+decode_sink_pipeline p.yaml
 
 # cut_in_half FILE: keep the first half of FILE's bytes in cut-FILE.
 cut_in_half() { head -c $(($(stat -c %s "$1") / 2)) "$1" >"cut-$1"; }
