@@ -12,5 +12,10 @@ void register_blur_op(OpRegistry& registry);
 void register_window_count_op(OpRegistry& registry);
 void register_encode_op(OpRegistry& registry);
 void register_sink_op(OpRegistry& registry);
+void register_detect_op(OpRegistry& registry);
+void register_crop_op(OpRegistry& registry);
+void register_embed_op(OpRegistry& registry);
+void register_match_op(OpRegistry& registry);
+void register_track_op(OpRegistry& registry);
 
 }  // namespace llama::ops

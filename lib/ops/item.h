@@ -31,6 +31,9 @@ struct Item {
   double timestamp_s = 0.0;
   std::shared_ptr<const video::Frame> frame;         // null for counts
   std::vector<Box> boxes;                            // regions on the frame (motion, faces to blur)
+  std::vector<float> embedding;                      // embedding items: L2-normalised vector
+  // Per-pixel weights to blur (segment): [frame height, frame width], 0..1; null if none.
+  std::shared_ptr<const std::vector<float>> mask;
   nlohmann::json fields = nlohmann::json::object();  // what `when:` reads and sinks write
   const std::string* producer = nullptr;             // name of the op that made it
 };

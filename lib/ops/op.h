@@ -19,13 +19,19 @@ struct OpContext {
   std::map<std::string, std::string> config;  // knob -> chosen value
   std::vector<std::string> videos;            // the job's input videos, in order
   std::string out_dir;                        // where sinks and encoders write
+  std::map<std::string, std::string> models;  // the pipeline's `models:`, name -> path
 
   // Typed access to params, falling back to a default when the param is absent.
   std::string param_string(const std::string& name, const std::string& fallback) const;
   double param_number(const std::string& name, double fallback) const;
   double param_duration_s(const std::string& name, double fallback) const;
+  // A path param, resolved against the pipeline file's folder like `input:` is.
+  std::string param_path(const std::string& name) const;
+  // The file of the model a `model` param names (validated against `models:`).
+  std::string model_path(const std::string& param) const;
   // A knob's chosen value as a number, or the fallback when the op has no such knob.
   double knob_number(const std::string& name, double fallback) const;
+  std::string knob_string(const std::string& name, const std::string& fallback) const;
 };
 
 // How one input video was read: the report lists it, and a truncated one is a warning

@@ -1,5 +1,7 @@
 #include "ops/op.h"
 
+#include <filesystem>
+
 #include "base/error.h"
 #include "spec/duration.h"
 
@@ -33,6 +35,26 @@ double OpContext::knob_number(const std::string& name, double fallback) const {
     throw Error(ExitCode::bad_spec, "op '" + spec->name + "': knob " + name + " = '" + it->second +
                                         "' is not a number");
   }
+}
+
+std::string OpContext::param_path(const std::string& name) const {
+  namespace fs = std::filesystem;
+  std::string path = param_string(name, "");
+  if (path.empty() || fs::path(path).is_absolute()) return path;
+  return (fs::path(spec->where.file).parent_path() / path).lexically_normal().string();
+}
+
+std::string OpContext::model_path(const std::string& param) const {
+  std::string name = param_string(param, "");
+  auto it = models.find(name);
+  if (it == models.end())
+    throw Error(ExitCode::bad_spec, "op '" + spec->name + "': model '" + name + "' is not in the pipeline's models:");
+  return it->second;
+}
+
+std::string OpContext::knob_string(const std::string& name, const std::string& fallback) const {
+  auto it = config.find(name);
+  return it == config.end() ? fallback : it->second;
 }
 
 }  // namespace llama::ops

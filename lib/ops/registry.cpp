@@ -27,6 +27,11 @@ void register_builtin_ops(OpRegistry& registry) {
   register_window_count_op(registry);
   register_encode_op(registry);
   register_sink_op(registry);
+  register_detect_op(registry);
+  register_crop_op(registry);
+  register_embed_op(registry);
+  register_match_op(registry);
+  register_track_op(registry);
 }
 
 const OpRegistry& builtin_registry() {

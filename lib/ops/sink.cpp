@@ -31,6 +31,7 @@ class SinkOp : public Op {
         for (const Box& b : item.boxes) boxes.push_back({b.x, b.y, b.w, b.h});
         record["boxes"] = std::move(boxes);
       }
+      if (!item.embedding.empty()) record["embedding"] = item.embedding;
       out_ << record.dump() << '\n';
       ++records_;
     }
@@ -55,7 +56,8 @@ void register_sink_op(OpRegistry& registry) {
   spec::OpSignature s;
   s.kind = "sink";
   s.summary = "write items as JSON lines";
-  s.accepts = {spec::ItemKind::frame, spec::ItemKind::detection, spec::ItemKind::count};
+  s.accepts = {spec::ItemKind::frame, spec::ItemKind::detection, spec::ItemKind::crop, spec::ItemKind::embedding,
+               spec::ItemKind::count};
   s.produces_items = false;
   s.params = {{"file",
                spec::ParamType::string,

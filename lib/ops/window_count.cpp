@@ -1,6 +1,7 @@
 // window_count: counts the items (and the boxes they carry) in consecutive time windows of
 // each video, emitting one count item per window, empty windows included.
 #include <cmath>
+#include <set>
 
 #include "base/error.h"
 #include "ops/builtin.h"
@@ -11,7 +12,8 @@ namespace {
 
 class WindowCountOp : public Op {
  public:
-  explicit WindowCountOp(const OpContext& ctx) : window_s_(ctx.param_duration_s("window", 1.0)) {
+  explicit WindowCountOp(const OpContext& ctx)
+      : window_s_(ctx.param_duration_s("window", 1.0)), distinct_(ctx.param_string("distinct", "")) {
     if (window_s_ <= 0)
       throw Error(ExitCode::bad_spec, ctx.spec->params.at("window").where.file + ": op '" +
                                           ctx.spec->name + "': window must be longer than 0s");
@@ -29,6 +31,7 @@ class WindowCountOp : public Op {
       }
       ++items_;
       boxes_ += static_cast<int64_t>(item.boxes.size());
+      if (!distinct_.empty() && item.fields.contains(distinct_)) seen_.insert(item.fields[distinct_].dump());
     }
   }
 
@@ -45,6 +48,7 @@ class WindowCountOp : public Op {
     window_ = window;
     first_frame_ = frame_index;
     items_ = boxes_ = 0;
+    seen_.clear();
   }
 
   void flush(std::vector<Item>& out) {
@@ -57,12 +61,15 @@ class WindowCountOp : public Op {
                     {"window_end", static_cast<double>(window_ + 1) * window_s_},
                     {"items", items_},
                     {"boxes", boxes_}};
+    if (!distinct_.empty()) count.fields["distinct"] = static_cast<int64_t>(seen_.size());
     out.push_back(std::move(count));
     ++emitted_;
     open_ = false;
   }
 
   double window_s_;
+  std::string distinct_;           // a field whose distinct values are counted (track_id)
+  std::set<std::string> seen_;     // its values in the open window
   bool open_ = false;
   int video_ = 0;
   int64_t window_ = 0;
@@ -78,10 +85,13 @@ void register_window_count_op(OpRegistry& registry) {
   spec::OpSignature s;
   s.kind = "window_count";
   s.summary = "count items and their boxes per time window";
-  s.accepts = {spec::ItemKind::frame, spec::ItemKind::detection};
+  s.accepts = {spec::ItemKind::frame, spec::ItemKind::detection, spec::ItemKind::crop, spec::ItemKind::embedding};
   s.produces = spec::ItemKind::count;
-  s.fields = {"window_start", "window_end", "items", "boxes"};
-  s.params = {{"window", spec::ParamType::duration, false, "window length, e.g. 1s (default)", {}}};
+  s.fields = {"window_start", "window_end", "items", "boxes", "distinct"};
+  s.params = {
+      {"window", spec::ParamType::duration, false, "window length, e.g. 1s (default)", {}},
+      {"distinct", spec::ParamType::string, false, "also count distinct values of this field, e.g. track_id", {}},
+  };
   s.knobs = {device_knob(false), batch_knob()};
   registry.add(std::move(s),
                [](const OpContext& ctx) { return std::make_unique<WindowCountOp>(ctx); });

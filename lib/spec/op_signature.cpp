@@ -8,6 +8,10 @@ const char* to_string(ItemKind kind) {
       return "frame";
     case ItemKind::detection:
       return "detection";
+    case ItemKind::crop:
+      return "crop";
+    case ItemKind::embedding:
+      return "embedding";
     case ItemKind::count:
       return "count";
   }

@@ -12,11 +12,14 @@
 namespace llama::spec {
 
 // What flows on an edge.
-enum class ItemKind { frame, detection, count };
+// What flows on an edge: a frame; one detected object on a frame; a crop of one (its own
+// small image); an embedding of one; a count per time window.
+enum class ItemKind { frame, detection, crop, embedding, count };
 
 const char* to_string(ItemKind kind);
 
-enum class ParamType { string, number, integer, boolean, duration, list, any };
+// `model` names an entry of the pipeline's `models:` section.
+enum class ParamType { string, number, integer, boolean, duration, list, model, any };
 
 struct ParamSignature {
   std::string name;

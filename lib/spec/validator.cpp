@@ -35,6 +35,8 @@ const char* type_name(ParamType type) {
       return "a duration";
     case ParamType::list:
       return "a list";
+    case ParamType::model:
+      return "the name of a model in 'models:'";
     case ParamType::any:
       return "a value";
   }
@@ -55,13 +57,15 @@ bool has_type(const nlohmann::json& v, ParamType type) {
       return v.is_string() && parse_duration_s(v.get<std::string>()).has_value();
     case ParamType::list:
       return v.is_array();
+    case ParamType::model:
+      return v.is_string();
     case ParamType::any:
       return true;
   }
   return true;
 }
 
-void check_params(const OpSpec& op, const OpSignature& sig, Diagnostics& diags) {
+void check_params(const PipelineSpec& spec, const OpSpec& op, const OpSignature& sig, Diagnostics& diags) {
   std::vector<std::string> names;
   for (const auto& p : sig.params) names.push_back(p.name);
   for (const auto& [name, param] : op.params) {
@@ -79,6 +83,15 @@ void check_params(const OpSpec& op, const OpSignature& sig, Diagnostics& diags) 
                   "param '" + name + "' of op '" + op.name + "' must be " + type_name(ps->type) +
                       ", got " + param.value.dump(),
                   fix);
+      continue;
+    }
+    if (ps->type == ParamType::model) {
+      std::string name = param.value.get<std::string>();
+      std::vector<std::string> models;
+      for (const auto& m : spec.models) models.push_back(m.name);
+      if (std::find(models.begin(), models.end(), name) == models.end())
+        diags.error(param.where, "op '" + op.name + "' uses model '" + name + "', which 'models:' does not define",
+                    suggest(name, models, "add it under models:, e.g. " + name + ": ../models/" + name + ".json"));
       continue;
     }
     if (!ps->choices.empty()) {
@@ -206,7 +219,7 @@ void validate_pipeline(const PipelineSpec& spec, const OpCatalog& catalog, Diagn
                     suggest(field, upstream_fields, "fields: " + join(upstream_fields)));
       }
     }
-    check_params(op, *sig, diags);
+    check_params(spec, op, *sig, diags);
     check_knobs(op, *sig, diags);
   }
 

@@ -179,13 +179,16 @@ Tensor resize_bilinear(const Node& node, const Tensor& input, const Tensor& size
   return y.permute({0, 2, 3, 1});
 }
 
-// TF's Reshape with a batch of 1 written into the graph: keep the real batch instead.
+// TF's Reshape with a batch of 1 written into the graph ([1, -1, 80] or [1, 512, 16]): keep
+// the real batch instead. Graphs exported for batch 1 do this; none of ours folds a real
+// batch into one row on purpose.
 Tensor reshape(const Tensor& x, std::vector<int64_t> shape) {
   if (!shape.empty() && shape[0] == 1 && x.dim() > 0 && x.size(0) > 1) {
     int64_t known = 1;
     bool wildcard = false;
     for (int64_t d : shape) d < 0 ? (void)(wildcard = true) : (void)(known *= d);
-    if (!wildcard && known * x.size(0) == x.numel()) shape[0] = x.size(0);
+    bool fits = wildcard ? x.numel() % (known * x.size(0)) == 0 : known * x.size(0) == x.numel();
+    if (fits) shape[0] = x.size(0);
   }
   return x.reshape(shape);
 }
