@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# pipelines/people_count.yaml on the first 10 s of vtest.avi: nanodet finds the walkers, the
+# person branch tracks them into distinct counts per window, the vehicle branch counts the
+# parked cars, and only frames that changed reach the detector.
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+cd "$repo"
+
+ffmpeg -v error -i data/vtest.avi -t 10 -c copy "$tmp/vtest10.avi"
+expect_exit 0 "$llama" run pipelines/people_count.yaml --input "$tmp/vtest10.avi" --out "$tmp/o"
+o=$tmp/o
+
+json_check "$o/report.json" 'r["status"] == "complete"'
+# Two 5 s windows; people are walking through all of them.
+[[ $(wc -l <"$o/people_counts.jsonl") == 2 ]] || fail "want 2 windows of people counts"
+jsonl_check "$o/people_counts.jsonl" '3 <= r["distinct"] <= r["items"] and r["op"] == "people_per_window"'
+jsonl_check "$o/vehicle_counts.jsonl" 'r["distinct"] >= 1'
+# Every sighting is a tracked person with a box in the frame.
+jsonl_check "$o/sightings.jsonl" 'r["label"] == "person" and r["track_id"] >= 0 and r["score"] >= 0.35 and 0 <= r["x"] < 768 and 0 <= r["y"] < 576'
+# Tracking merges sightings: far fewer tracks than sightings.
+python3 - "$o/sightings.jsonl" <<'PY' || fail "tracks do not persist across frames"
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1])]
+tracks = {r["track_id"] for r in rows}
+assert len(rows) >= 4 * len(tracks), (len(rows), len(tracks))
+PY
+# The detector saw only what the motion filter passed, at the pipeline's 5 fps.
+json_check "$o/report.json" '[o for o in r["ops"] if o["name"] == "objects"][0]["items_in"] == [o for o in r["ops"] if o["name"] == "motion"][0]["items_out"] <= 50'
+echo ok
