@@ -33,6 +33,7 @@ int main(int argc, char** argv) {
   };
   add(llama::app::add_run_command);
   add(llama::app::add_validate_command);
+  add(llama::app::add_models_command);
 
   try {
     app.parse(argc, argv);
