@@ -105,7 +105,14 @@ Tensor conv2d(const Node& node, const std::vector<Tensor>& in, bool depthwise) {
   std::vector<int64_t> pad = spatial_padding(node, x, kh, kw, sh, sw, dh, dw);
   if (pad[0] || pad[1] || pad[2] || pad[3]) x = F::pad(x, F::PadFuncOptions(pad));
   std::vector<int64_t> stride = {sh, sw}, no_padding = {0, 0}, dilation = {dh, dw};
-  Tensor y = torch::conv2d(x, weight.contiguous(), Tensor(), stride, no_padding, dilation, groups);
+  Tensor y;
+  if (x.is_cpu() && x.scalar_type() == torch::kFloat && at::hasMKLDNN()) {
+    // torch::conv2d sends 1x1 convolutions to a matmul on Debian's reference BLAS; oneDNN
+    // runs them ~20x faster, and takes our NHWC views as channels-last without a copy.
+    y = torch::mkldnn_convolution(x, weight.contiguous(), Tensor(), no_padding, stride, dilation, groups);
+  } else {
+    y = torch::conv2d(x, weight.contiguous(), Tensor(), stride, no_padding, dilation, groups);
+  }
   return from_nchw(node, y);
 }
 
