@@ -1,0 +1,105 @@
+// FaceEmbedder on Messi's face in messi5.jpg: unit-norm embeddings, the same face close,
+// other content far, and a batch giving the same rows as single runs.
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+#include "base/error.h"
+#include "golden_case.h"
+#include "models/face_embedder.h"
+
+using namespace llama;
+
+namespace {
+
+// An image at its native size, decoded by the ffmpeg CLI (as the goldens are).
+struct Picture {
+  int width = 0, height = 0;
+  std::vector<uint8_t> rgb;
+  models::ImageView view() const { return {rgb.data(), width, height}; }
+};
+
+Picture decode(const std::string& relative, int width, int height) {
+  Picture p{width, height, std::vector<uint8_t>(static_cast<size_t>(width) * height * 3)};
+  std::string cmd = "ffmpeg -nostdin -v error -i " +
+                    test::shell_quote((test::source_dir() / relative).string()) +
+                    " -frames:v 1 -f rawvideo -pix_fmt rgb24 -";
+  FILE* pipe = popen(cmd.c_str(), "r");
+  REQUIRE(pipe);
+  size_t got = std::fread(p.rgb.data(), 1, p.rgb.size(), pipe);
+  pclose(pipe);
+  REQUIRE_MESSAGE(got == p.rgb.size(), "ffmpeg gave " << got << " bytes for " << relative);
+  return p;
+}
+
+double norm(const std::vector<float>& v) {
+  double s = 0;
+  for (float x : v) s += double(x) * x;
+  return std::sqrt(s);
+}
+
+const models::Rect kFace{218, 88, 48, 48};   // Messi's face
+const models::Rect kGrass{20, 290, 48, 48};  // pitch, bottom left
+
+}  // namespace
+
+TEST_CASE("face embeddings: unit norm, same face close, grass far, batch rows = single runs") {
+  Picture messi = decode("data/messi5.jpg", 548, 342);
+  models::FaceEmbedder embedder((test::source_dir() / "models/mobilefacenet.json").string(), "cpu");
+  REQUIRE(embedder.embedding_size() == 192);
+
+  std::vector<float> face = embedder.embed({messi.view()}, {kFace}).at(0);
+  REQUIRE(face.size() == 192);
+  CHECK(norm(face) == doctest::Approx(1.0).epsilon(1e-3));
+
+  // One image, three regions: the face twice and the grass, in one batched run.
+  auto batch = embedder.embed({messi.view()}, {kFace, kGrass, kFace});
+  REQUIRE(batch.size() == 3);
+  CHECK(models::embedding_distance(batch[0], batch[2]) < 1e-4);
+  float grass = models::embedding_distance(face, batch[1]);
+  MESSAGE("face vs grass distance " << grass);
+  CHECK(grass > 0.8);
+  // A slightly shifted box is still the same face: closer than the grass by far.
+  std::vector<float> shifted = embedder.embed({messi.view()}, {{221, 86, 48, 48}}).at(0);
+  float shift = models::embedding_distance(face, shifted);
+  MESSAGE("face vs face shifted 3px distance " << shift);
+  CHECK(shift < grass / 2);
+
+  // Batch-2 rows equal the batch-1 results.
+  std::vector<float> grass1 = embedder.embed({messi.view()}, {kGrass}).at(0);
+  auto pair = embedder.embed({messi.view(), messi.view()}, {kFace, kGrass});
+  double worst = 0;
+  for (size_t i = 0; i < face.size(); ++i)
+    worst = std::max(
+        {worst, std::abs(double(pair[0][i]) - face[i]), std::abs(double(pair[1][i]) - grass1[i])});
+  CHECK(worst < 1e-4);
+}
+
+TEST_CASE("a face box is grown to the square around its centre") {
+  Picture messi = decode("data/messi5.jpg", 548, 342);
+  models::FaceEmbedder embedder((test::source_dir() / "models/mobilefacenet.json").string(), "cpu");
+  // 32x48 centred on the face's centre squares to exactly kFace.
+  auto e = embedder.embed({messi.view()}, {kFace, {226, 88, 32, 48}});
+  CHECK(models::embedding_distance(e[0], e[1]) < 1e-5);
+}
+
+TEST_CASE("a featureless crop has no direction: the zero vector") {
+  // The embedder removes the network's response to a mid-grey crop (face_embedder.cpp).
+  std::vector<uint8_t> grey(64 * 64 * 3, 128);
+  models::FaceEmbedder embedder((test::source_dir() / "models/mobilefacenet.json").string(), "cpu");
+  std::vector<float> e = embedder.embed({{grey.data(), 64, 64}}, {{0, 0, 64, 64}}).at(0);
+  CHECK(norm(e) == 0);
+}
+
+TEST_CASE("embedder misuse is refused") {
+  models::FaceEmbedder embedder((test::source_dir() / "models/mobilefacenet.json").string(), "cpu");
+  CHECK(embedder.embed({}, {}).empty());
+  CHECK_THROWS_AS(models::embedding_distance({1, 0}, {1, 0, 0}), Error);
+  try {
+    models::FaceEmbedder bad((test::source_dir() / "models/mobilefacenet.json").string(), "tpu");
+    FAIL("expected an error");
+  } catch (const Error& e) {
+    CHECK(e.code() == ExitCode::bad_spec);
+    CHECK(std::string(e.what()).find("tpu") != std::string::npos);
+  }
+}
