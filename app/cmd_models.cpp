@@ -25,36 +25,49 @@ struct ModelsOptions {
 
 std::string shape_text(const std::vector<int64_t>& shape) {
   std::string out = "[";
-  for (size_t i = 0; i < shape.size(); ++i) out += (i ? "," : "") + (shape[i] < 0 ? std::string("N") : std::to_string(shape[i]));
+  for (size_t i = 0; i < shape.size(); ++i)
+    out += (i ? "," : "") + (shape[i] < 0 ? std::string("N") : std::to_string(shape[i]));
   return out + "]";
 }
 
 int models_command(const ModelsOptions& options) {
-  graph::Pipeline pipeline = graph::load_pipeline(options.pipeline, ops::builtin_registry().catalog());
+  graph::Pipeline pipeline =
+      graph::load_pipeline(options.pipeline, ops::builtin_registry().catalog());
   nlohmann::json all = nlohmann::json::array();
   for (const spec::ModelSpec& spec : pipeline.spec.models) {
     models::ModelInfo info = models::describe_model(spec.path);
-    nlohmann::json entry = {{"name", spec.name}, {"path", spec.path}, {"ops", info.op_count},
+    nlohmann::json entry = {{"name", spec.name},
+                            {"path", spec.path},
+                            {"ops", info.op_count},
                             {"parameters", info.parameter_count}};
     if (!options.json) {
-      std::printf("%s (%s): %zu ops, %.2fM parameters\n", spec.name.c_str(), spec.path.c_str(), info.op_count,
-                  info.parameter_count / 1e6);
+      std::printf("%s (%s): %zu ops, %.2fM parameters\n", spec.name.c_str(), spec.path.c_str(),
+                  info.op_count, info.parameter_count / 1e6);
       for (const auto& t : info.inputs)
-        std::printf("  in  %-20s %-8s %s\n", t.name.c_str(), t.dtype.c_str(), shape_text(t.shape).c_str());
+        std::printf("  in  %-20s %-8s %s\n", t.name.c_str(), t.dtype.c_str(),
+                    shape_text(t.shape).c_str());
       for (const auto& t : info.outputs)
-        std::printf("  out %-20s %-8s %s\n", t.name.c_str(), t.dtype.c_str(), shape_text(t.shape).c_str());
+        std::printf("  out %-20s %-8s %s\n", t.name.c_str(), t.dtype.c_str(),
+                    shape_text(t.shape).c_str());
     }
-    for (const auto& t : info.inputs) entry["inputs"].push_back({{"name", t.name}, {"shape", t.shape}, {"dtype", t.dtype}});
-    for (const auto& t : info.outputs) entry["outputs"].push_back({{"name", t.name}, {"shape", t.shape}, {"dtype", t.dtype}});
+    for (const auto& t : info.inputs)
+      entry["inputs"].push_back({{"name", t.name}, {"shape", t.shape}, {"dtype", t.dtype}});
+    for (const auto& t : info.outputs)
+      entry["outputs"].push_back({{"name", t.name}, {"shape", t.shape}, {"dtype", t.dtype}});
     if (options.bench) {
-      if (!options.json) std::printf("  %-8s %-6s %12s %16s\n", "threads", "batch", "ms/frame", "min-max");
+      if (!options.json)
+        std::printf("  %-8s %-6s %12s %16s\n", "threads", "batch", "ms/frame", "min-max");
       for (int threads : options.threads)
         for (int batch : options.batches) {
           models::BenchResult r = models::bench_model(spec.path, threads, batch, options.runs);
-          entry["bench"].push_back({{"threads", threads}, {"batch", batch}, {"ms_per_frame", r.ms_per_frame},
-                                    {"ms_min", r.ms_min}, {"ms_max", r.ms_max}});
+          entry["bench"].push_back({{"threads", threads},
+                                    {"batch", batch},
+                                    {"ms_per_frame", r.ms_per_frame},
+                                    {"ms_min", r.ms_min},
+                                    {"ms_max", r.ms_max}});
           if (!options.json)
-            std::printf("  %-8d %-6d %12.2f %8.2f-%.2f\n", threads, batch, r.ms_per_frame, r.ms_min, r.ms_max);
+            std::printf("  %-8d %-6d %12.2f %8.2f-%.2f\n", threads, batch, r.ms_per_frame, r.ms_min,
+                        r.ms_max);
         }
     }
     all.push_back(entry);
@@ -68,12 +81,14 @@ int models_command(const ModelsOptions& options) {
 
 Command add_models_command(CLI::App& app) {
   auto options = std::make_shared<ModelsOptions>();
-  CLI::App* sub = app.add_subcommand("models", "List the models a pipeline uses; --bench times them here");
+  CLI::App* sub =
+      app.add_subcommand("models", "List the models a pipeline uses; --bench times them here");
   sub->add_option("pipeline", options->pipeline, "pipeline YAML file")->required();
   sub->add_flag("--bench", options->bench, "measure per-frame latency for each threads x batch");
   sub->add_option("--threads", options->threads, "thread counts to bench (default 1 2)");
   sub->add_option("--batch", options->batches, "batch sizes to bench (default 1 8)");
-  sub->add_option("--runs", options->runs, "timed runs per setting (default 5)")->check(CLI::Range(1, 1000));
+  sub->add_option("--runs", options->runs, "timed runs per setting (default 5)")
+      ->check(CLI::Range(1, 1000));
   sub->add_flag("--json", options->json, "print JSON on stdout");
   return [options] { return models_command(*options); };
 }

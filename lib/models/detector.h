@@ -12,21 +12,21 @@
 namespace llama::models {
 
 struct Detection {
-  Rect box;            // source-image pixels
-  int class_id = 0;    // COCO id for nanodet (0 = person); 0 for faces
-  std::string label;   // "person", "car", ..., or "face"
-  float score = 0;     // 0..1
+  Rect box;                                     // source-image pixels
+  int class_id = 0;                             // COCO id for nanodet (0 = person); 0 for faces
+  std::string label;                            // "person", "car", ..., or "face"
+  float score = 0;                              // 0..1
   std::vector<std::array<float, 2>> keypoints;  // blazeface: 6 (eyes, nose, mouth, ears), pixels
 };
 
 struct DetectorOptions {
-  std::string model_json;       // path to the TFJS model.json
-  std::string device = "cpu";   // "cpu" or "cuda"
+  std::string model_json;      // path to the TFJS model.json
+  std::string device = "cpu";  // "cpu" or "cuda"
   float min_score = 0.3f;
-  float iou = 0.45f;            // NMS threshold
+  float iou = 0.45f;  // NMS threshold
   int max_detections = 100;
   std::vector<std::string> classes;  // keep only these labels; empty keeps all
-  int input_size = 0;           // 0: the model's own (nanodet 416, blazeface 256/128)
+  int input_size = 0;                // 0: the model's own (nanodet 416, blazeface 256/128)
 };
 
 class Detector {
@@ -45,7 +45,7 @@ std::unique_ptr<Detector> make_detector(const DetectorOptions& options);
 const std::vector<std::string>& coco_labels();
 
 // Greedy non-maximum suppression per class: indices of the kept detections, best first.
-std::vector<size_t> non_max_suppression(const std::vector<Detection>& detections, float iou_threshold,
-                                        int max_kept);
+std::vector<size_t> non_max_suppression(const std::vector<Detection>& detections,
+                                        float iou_threshold, int max_kept);
 
 }  // namespace llama::models

@@ -1,5 +1,9 @@
-// FaceEmbedder: mobilefacenet on square face crops, all faces of a call in one batched run,
-// with the network's content-independent component removed (see State::blank).
+// FaceEmbedder: mobilefacenet on square face crops, all faces of a call in one batched run.
+// The embeddings are the network's own (as tfjs gives them). Its normalised outputs share
+// one dominant direction whatever the input, so distances are small: on messi5 the face is
+// 0.012 from grass and 0.0065 from itself shifted 3 px. Subtracting the network's output
+// for a mid-grey crop and normalising again would spread them over 0..2 (face vs grass
+// 1.6) in nearly the same order; not done, as lib/ops/match.cpp is calibrated on these.
 #include "models/face_embedder.h"
 
 #include <algorithm>
@@ -12,8 +16,7 @@ namespace llama::models {
 
 namespace {
 
-constexpr int kInputSize = 112;    // mobilefacenet's img_inputs is [N, 112, 112, 3]
-constexpr double kMinNorm = 1e-4;  // float noise on the network's outputs is ~1e-7
+constexpr int kInputSize = 112;  // mobilefacenet's img_inputs is [N, 112, 112, 3]
 
 torch::Device parse_device(const std::string& device, const std::string& model) {
   if (device == "cpu") return torch::kCPU;
@@ -39,13 +42,6 @@ Rect square_around(const Rect& r) {
 struct FaceEmbedder::State {
   tfjs::TfjsModel model;
   torch::Device device;
-  // The network's embedding of a featureless mid-grey crop. This mobilefacenet's
-  // L2-normalised outputs share one dominant direction whatever the input: measured on
-  // messi5 and Megamind, face vs grass is 0.012 apart and two different people 0.007,
-  // the same as one face shifted by 3 px. Subtracting this direction and normalising
-  // again spreads the distances over 0..2 (messi5: face vs grass 1.6, vs itself shifted
-  // 3 px 0.4; Megamind: the same person mostly 0.1-0.9, different people 1.0-1.7).
-  torch::Tensor blank;  // [1, size], on device
   int size = 0;
 };
 
@@ -53,11 +49,12 @@ FaceEmbedder::FaceEmbedder(const std::string& model_json, const std::string& dev
   tfjs::TfjsModel model(model_json);
   torch::Device dev = parse_device(device, model_json);
   model.to(dev);
-  torch::Tensor grey = torch::full({1, kInputSize, kInputSize, 3}, 128 / 255.0,
-                                   torch::dtype(torch::kFloat).device(dev));
-  torch::Tensor blank = model.run({grey}).at(0);
-  int size = static_cast<int>(blank.size(1));
-  state_ = std::make_unique<State>(State{std::move(model), dev, blank, size});
+  // The embedding width is the network's, not a constant here: ask it once on a blank
+  // crop (which also warms the model up).
+  torch::Tensor blank =
+      torch::zeros({1, kInputSize, kInputSize, 3}, torch::dtype(torch::kFloat).device(dev));
+  int size = static_cast<int>(model.run({blank}).at(0).size(1));
+  state_ = std::make_unique<State>(State{std::move(model), dev, size});
 }
 
 FaceEmbedder::~FaceEmbedder() = default;
@@ -82,12 +79,8 @@ std::vector<std::vector<float>> FaceEmbedder::embed(const std::vector<ImageView>
   for (const Rect& f : faces) squares.push_back(square_around(f));
   torch::Tensor batch =
       crop_resize_batch(views, squares, kInputSize, kInputSize, 1.0 / 255.0, 0.0, state_->device);
-  torch::Tensor out = state_->model.run({batch}).at(0) - state_->blank;
-  torch::Tensor norm = out.norm(2, 1, true);
-  // A crop (nearly) as featureless as the grey one has no direction left: give it the zero
-  // vector rather than amplified float noise.
-  out = torch::where(norm > kMinNorm, out / norm.clamp_min(kMinNorm), torch::zeros_like(out));
-  out = out.to(torch::kCPU, torch::kFloat).contiguous();
+  // Already L2-normalised inside the network (its last node divides by the norm).
+  torch::Tensor out = state_->model.run({batch}).at(0).to(torch::kCPU, torch::kFloat).contiguous();
   std::vector<std::vector<float>> result(faces.size());
   const float* p = out.data_ptr<float>();
   for (size_t i = 0; i < faces.size(); ++i)

@@ -1,4 +1,4 @@
-// Face embeddings (mobilefacenet: 192-d, L2-normalised) for face crops.
+// Face embeddings (mobilefacenet: 192-d, L2-normalised inside the network) for face crops.
 #pragma once
 
 #include <memory>
@@ -15,9 +15,9 @@ class FaceEmbedder {
   ~FaceEmbedder();
   // One embedding per region (a face box in the image, grown to a square as the model
   // expects), each of embedding_size() floats with L2 norm 1, all in one batched run.
-  // images: one per face, or a single image that holds all the faces. The network's
-  // input-independent component is removed (face_embedder.cpp says why), so distances
-  // use the whole 0..2 range; a featureless crop gives the zero vector.
+  // images: one per face, or a single image that holds all the faces. This network packs
+  // all inputs close together: the same face ~0.01 apart, another person ~0.02+, even
+  // grass only ~0.012 from a face (face_embedder.cpp, lib/ops/match.cpp).
   std::vector<std::vector<float>> embed(const std::vector<ImageView>& images,
                                         const std::vector<Rect>& faces);
   int embedding_size() const;

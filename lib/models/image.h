@@ -26,13 +26,13 @@ struct Rect {
 // The batch resized (bilinear, aspect not kept, as the reference pipelines do) to
 // [N, height, width, 3] float32 with value = pixel * scale + offset, on `device`.
 // The pixels are wrapped with torch::from_blob: no copy before the resize.
-torch::Tensor resize_batch(const std::vector<ImageView>& images, int width, int height, double scale,
-                           double offset, const torch::Device& device);
+torch::Tensor resize_batch(const std::vector<ImageView>& images, int width, int height,
+                           double scale, double offset, const torch::Device& device);
 
 // The same for one region of each image (crop, then resize); regions are clamped to the image.
-torch::Tensor crop_resize_batch(const std::vector<ImageView>& images, const std::vector<Rect>& regions,
-                                int width, int height, double scale, double offset,
-                                const torch::Device& device);
+torch::Tensor crop_resize_batch(const std::vector<ImageView>& images,
+                                const std::vector<Rect>& regions, int width, int height,
+                                double scale, double offset, const torch::Device& device);
 
 float iou(const Rect& a, const Rect& b);
 

@@ -31,7 +31,8 @@ ModelInfo describe_model(const std::string& model_json) {
   info.path = model_json;
   info.name = model.name();
   for (size_t i = 0; i < model.input_names().size(); ++i)
-    info.inputs.push_back({model.input_names()[i], model.input_shapes()[i], model.input_dtypes()[i]});
+    info.inputs.push_back(
+        {model.input_names()[i], model.input_shapes()[i], model.input_dtypes()[i]});
   std::vector<torch::Tensor> outputs = model.run(zero_inputs(model, 1));
   for (size_t i = 0; i < outputs.size(); ++i)
     info.outputs.push_back({model.output_names()[i], outputs[i].sizes().vec(),
@@ -50,7 +51,9 @@ BenchResult bench_model(const std::string& model_json, int threads, int batch, i
   for (int r = 0; r < std::max(1, runs); ++r) {
     auto t0 = std::chrono::steady_clock::now();
     model.run(inputs);
-    ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count() / batch);
+    ms.push_back(
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count() /
+        batch);
   }
   std::sort(ms.begin(), ms.end());
   return {threads, batch, ms[ms.size() / 2], ms.front(), ms.back()};

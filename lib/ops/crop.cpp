@@ -17,9 +17,11 @@ class CropOp : public Op {
     for (Item& item : batch) {
       for (const Box& b : item.boxes) {
         const video::Frame& f = *item.frame;
-        int mx = static_cast<int>(std::lround(b.w * margin_)), my = static_cast<int>(std::lround(b.h * margin_));
+        int mx = static_cast<int>(std::lround(b.w * margin_)),
+            my = static_cast<int>(std::lround(b.h * margin_));
         int x0 = std::clamp(b.x - mx, 0, f.width), y0 = std::clamp(b.y - my, 0, f.height);
-        int x1 = std::clamp(b.x + b.w + mx, 0, f.width), y1 = std::clamp(b.y + b.h + my, 0, f.height);
+        int x1 = std::clamp(b.x + b.w + mx, 0, f.width),
+            y1 = std::clamp(b.y + b.h + my, 0, f.height);
         if (x1 <= x0 || y1 <= y0) continue;  // a box outside the frame has nothing to crop
         auto crop = std::make_shared<video::Frame>();
         crop->width = x1 - x0;
@@ -53,7 +55,11 @@ void register_crop_op(OpRegistry& registry) {
   s.accepts = {spec::ItemKind::detection, spec::ItemKind::frame};
   s.produces = spec::ItemKind::crop;
   s.fields = {"label", "score", "class_id", "x", "y", "w", "h", "track_id"};
-  s.params = {{"margin", spec::ParamType::number, false, "grow each box by this share per side (default 0.1)", {}}};
+  s.params = {{"margin",
+               spec::ParamType::number,
+               false,
+               "grow each box by this share per side (default 0.1)",
+               {}}};
   s.knobs = {device_knob(false), batch_knob()};
   registry.add(std::move(s), [](const OpContext& ctx) { return std::make_unique<CropOp>(ctx); });
 }

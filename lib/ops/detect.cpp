@@ -14,8 +14,7 @@ namespace {
 class DetectOp : public Op {
  public:
   DetectOp(const OpContext& ctx, bool emit_frames)
-      : emit_frames_(emit_frames),
-        threads_(static_cast<int>(ctx.knob_number("threads", 0))) {
+      : emit_frames_(emit_frames), threads_(static_cast<int>(ctx.knob_number("threads", 0))) {
     models::DetectorOptions options;
     options.model_json = ctx.model_path("model");
     options.device = ctx.knob_string("device", "cpu");
@@ -32,7 +31,8 @@ class DetectOp : public Op {
   void process(std::vector<Item>& batch, std::vector<Item>& out) override {
     use_torch_threads(threads_);
     std::vector<models::ImageView> images;
-    for (const Item& item : batch) images.push_back({item.frame->rgb.data(), item.frame->width, item.frame->height});
+    for (const Item& item : batch)
+      images.push_back({item.frame->rgb.data(), item.frame->width, item.frame->height});
     std::vector<std::vector<models::Detection>> found = detector_->detect(images);
     for (size_t i = 0; i < batch.size(); ++i) {
       if (emit_frames_) {
@@ -51,8 +51,8 @@ class DetectOp : public Op {
         item.timestamp_s = batch[i].timestamp_s;
         item.frame = batch[i].frame;
         item.boxes = {to_box(d.box)};
-        item.fields = {{"label", d.label}, {"score", d.score}, {"class_id", d.class_id},
-                       {"x", item.boxes[0].x},  {"y", item.boxes[0].y}, {"w", item.boxes[0].w},
+        item.fields = {{"label", d.label},     {"score", d.score},     {"class_id", d.class_id},
+                       {"x", item.boxes[0].x}, {"y", item.boxes[0].y}, {"w", item.boxes[0].w},
                        {"h", item.boxes[0].h}};
         if (!d.keypoints.empty()) item.fields["keypoints"] = d.keypoints;
         out.push_back(std::move(item));
@@ -86,7 +86,11 @@ void register_detect_op(OpRegistry& registry) {
       {"model", spec::ParamType::model, true, "a model from models:, e.g. model: nanodet", {}},
       {"classes", spec::ParamType::list, false, "keep only these labels, e.g. [person, car]", {}},
       {"min_score", spec::ParamType::number, false, "lowest score kept (default 0.3)", {}},
-      {"iou", spec::ParamType::number, false, "overlap above which NMS drops a box (default 0.45)", {}},
+      {"iou",
+       spec::ParamType::number,
+       false,
+       "overlap above which NMS drops a box (default 0.45)",
+       {}},
       {"max", spec::ParamType::integer, false, "most detections per frame (default 100)", {}},
   };
   s.knobs = {device_knob(true), threads_knob(), batch_knob(), {"input_size", {}, 64, 1024, true}};
@@ -97,8 +101,10 @@ void register_detect_op(OpRegistry& registry) {
   frames.produces = spec::ItemKind::frame;
   frames.fields = {"detections"};
 
-  registry.add(std::move(s), [](const OpContext& ctx) { return std::make_unique<DetectOp>(ctx, false); });
-  registry.add(std::move(frames), [](const OpContext& ctx) { return std::make_unique<DetectOp>(ctx, true); });
+  registry.add(std::move(s),
+               [](const OpContext& ctx) { return std::make_unique<DetectOp>(ctx, false); });
+  registry.add(std::move(frames),
+               [](const OpContext& ctx) { return std::make_unique<DetectOp>(ctx, true); });
 }
 
 }  // namespace llama::ops

@@ -29,9 +29,9 @@ struct Item {
   int video = 0;  // index into the job's videos
   int64_t frame_index = 0;
   double timestamp_s = 0.0;
-  std::shared_ptr<const video::Frame> frame;         // null for counts
-  std::vector<Box> boxes;                            // regions on the frame (motion, faces to blur)
-  std::vector<float> embedding;                      // embedding items: L2-normalised vector
+  std::shared_ptr<const video::Frame> frame;  // null for counts
+  std::vector<Box> boxes;                     // regions on the frame (motion, faces to blur)
+  std::vector<float> embedding;               // embedding items: L2-normalised vector
   // Per-pixel weights to blur (segment): [frame height, frame width], 0..1; null if none.
   std::shared_ptr<const std::vector<float>> mask;
   nlohmann::json fields = nlohmann::json::object();  // what `when:` reads and sinks write

@@ -33,14 +33,17 @@ std::vector<Known> load_jsonl_gallery(const std::string& path, const std::string
     try {
       record = nlohmann::json::parse(line);
     } catch (const nlohmann::json::exception&) {
-      throw Error(ExitCode::bad_spec, path + ":" + std::to_string(line_number) + ": not JSON (op '" + op + "' gallery)");
+      throw Error(ExitCode::bad_spec, path + ":" + std::to_string(line_number) +
+                                          ": not JSON (op '" + op + "' gallery)");
     }
     if (!record.contains("embedding"))
-      throw Error(ExitCode::bad_spec, path + ":" + std::to_string(line_number) +
-                                          ": no 'embedding' (make the gallery with an embed -> sink pipeline)");
+      throw Error(ExitCode::bad_spec,
+                  path + ":" + std::to_string(line_number) +
+                      ": no 'embedding' (make the gallery with an embed -> sink pipeline)");
     std::string who = record.value("name", "");
     if (who.empty())
-      who = fs::path(record.value("video", "gallery")).stem().string() + "@" + std::to_string(record.value("frame", 0));
+      who = fs::path(record.value("video", "gallery")).stem().string() + "@" +
+            std::to_string(record.value("frame", 0));
     gallery.push_back({who, record["embedding"].get<std::vector<float>>()});
   }
   return gallery;
@@ -55,7 +58,8 @@ std::vector<Known> load_image_gallery(const std::string& folder, models::FaceEmb
   for (const fs::path& file : files) {
     video::VideoReader reader(file.string(), {});  // FFmpeg reads stills as one-frame videos
     std::optional<video::Frame> image = reader.next();
-    if (!image) throw Error(ExitCode::bad_input, file.string() + ": no picture in this gallery image");
+    if (!image)
+      throw Error(ExitCode::bad_input, file.string() + ": no picture in this gallery image");
     models::ImageView view{image->rgb.data(), image->width, image->height};
     models::Rect whole{0, 0, static_cast<float>(image->width), static_cast<float>(image->height)};
     gallery.push_back({file.stem().string(), embedder.embed({view}, {whole}).at(0)});
@@ -69,18 +73,23 @@ constexpr double kDefaultThreshold = 0.016;
 
 class MatchOp : public Op {
  public:
-  explicit MatchOp(const OpContext& ctx) : threshold_(ctx.param_number("threshold", kDefaultThreshold)) {
+  explicit MatchOp(const OpContext& ctx)
+      : threshold_(ctx.param_number("threshold", kDefaultThreshold)) {
     std::string path = ctx.param_path("gallery");
     if (!fs::exists(path))
-      throw Error(ExitCode::bad_spec, path + ": gallery not found (op '" + ctx.spec->name +
-                                          "'; make it with an embed -> sink pipeline, or give a folder of face images)");
+      throw Error(
+          ExitCode::bad_spec,
+          path + ": gallery not found (op '" + ctx.spec->name +
+              "'; make it with an embed -> sink pipeline, or give a folder of face images)");
     if (fs::is_directory(path)) {
       models::FaceEmbedder embedder(ctx.model_path("model"), ctx.knob_string("device", "cpu"));
       gallery_ = load_image_gallery(path, embedder);
     } else {
       gallery_ = load_jsonl_gallery(path, ctx.spec->name);
     }
-    if (gallery_.empty()) throw Error(ExitCode::bad_spec, path + ": the gallery is empty (op '" + ctx.spec->name + "')");
+    if (gallery_.empty())
+      throw Error(ExitCode::bad_spec,
+                  path + ": the gallery is empty (op '" + ctx.spec->name + "')");
   }
 
   void process(std::vector<Item>& batch, std::vector<Item>& out) override {
@@ -118,9 +127,17 @@ void register_match_op(OpRegistry& registry) {
   s.produces = spec::ItemKind::detection;
   s.fields = {"who", "distance", "label", "score", "x", "y", "w", "h", "track_id"};
   s.params = {
-      {"gallery", spec::ParamType::string, true, "a JSONL of embeddings (embed -> sink) or a folder of face images", {}},
+      {"gallery",
+       spec::ParamType::string,
+       true,
+       "a JSONL of embeddings (embed -> sink) or a folder of face images",
+       {}},
       {"model", spec::ParamType::model, false, "embedding model for a folder gallery", {}},
-      {"threshold", spec::ParamType::number, false, "largest distance that counts as a match (default 0.016, for mobilefacenet)", {}},
+      {"threshold",
+       spec::ParamType::number,
+       false,
+       "largest distance that counts as a match (default 0.016, for mobilefacenet)",
+       {}},
   };
   s.knobs = {device_knob(false), batch_knob()};
   registry.add(std::move(s), [](const OpContext& ctx) { return std::make_unique<MatchOp>(ctx); });

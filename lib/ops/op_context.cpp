@@ -48,7 +48,8 @@ std::string OpContext::model_path(const std::string& param) const {
   std::string name = param_string(param, "");
   auto it = models.find(name);
   if (it == models.end())
-    throw Error(ExitCode::bad_spec, "op '" + spec->name + "': model '" + name + "' is not in the pipeline's models:");
+    throw Error(ExitCode::bad_spec,
+                "op '" + spec->name + "': model '" + name + "' is not in the pipeline's models:");
   return it->second;
 }
 

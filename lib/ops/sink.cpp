@@ -56,8 +56,8 @@ void register_sink_op(OpRegistry& registry) {
   spec::OpSignature s;
   s.kind = "sink";
   s.summary = "write items as JSON lines";
-  s.accepts = {spec::ItemKind::frame, spec::ItemKind::detection, spec::ItemKind::crop, spec::ItemKind::embedding,
-               spec::ItemKind::count};
+  s.accepts = {spec::ItemKind::frame, spec::ItemKind::detection, spec::ItemKind::crop,
+               spec::ItemKind::embedding, spec::ItemKind::count};
   s.produces_items = false;
   s.params = {{"file",
                spec::ParamType::string,

@@ -20,13 +20,15 @@ float box_iou(const Box& a, const Box& b) {
 class TrackOp : public Op {
  public:
   explicit TrackOp(const OpContext& ctx)
-      : min_iou_(static_cast<float>(ctx.param_number("iou", 0.3))), max_age_s_(ctx.param_duration_s("max_age", 1.0)) {}
+      : min_iou_(static_cast<float>(ctx.param_number("iou", 0.3))),
+        max_age_s_(ctx.param_duration_s("max_age", 1.0)) {}
 
   // Detections of one frame arrive together but may span batches: a frame is assigned
   // once the next frame's first detection (or the end) shows it is complete.
   void process(std::vector<Item>& batch, std::vector<Item>& out) override {
     for (Item& item : batch) {
-      if (!pending_.empty() && (item.video != pending_[0].video || item.frame_index != pending_[0].frame_index))
+      if (!pending_.empty() &&
+          (item.video != pending_[0].video || item.frame_index != pending_[0].frame_index))
         assign(out);
       pending_.push_back(std::move(item));
     }
@@ -52,7 +54,8 @@ class TrackOp : public Op {
     // Tracks of another video, or unseen for too long, are over.
     tracks_.erase(std::remove_if(tracks_.begin(), tracks_.end(),
                                  [&](const Track& t) {
-                                   return t.video != first.video || first.timestamp_s - t.last_seen_s > max_age_s_;
+                                   return t.video != first.video ||
+                                          first.timestamp_s - t.last_seen_s > max_age_s_;
                                  }),
                   tracks_.end());
     // Best overlaps first, each track and detection used once.
@@ -63,11 +66,13 @@ class TrackOp : public Op {
     std::vector<Pair> pairs;
     for (size_t t = 0; t < tracks_.size(); ++t)
       for (size_t i = 0; i < pending_.size(); ++i) {
-        if (pending_[i].boxes.empty() || tracks_[t].label != pending_[i].fields.value("label", "")) continue;
+        if (pending_[i].boxes.empty() || tracks_[t].label != pending_[i].fields.value("label", ""))
+          continue;
         float iou = box_iou(tracks_[t].box, pending_[i].boxes[0]);
         if (iou >= min_iou_) pairs.push_back({iou, t, i});
       }
-    std::sort(pairs.begin(), pairs.end(), [](const Pair& a, const Pair& b) { return a.iou > b.iou; });
+    std::sort(pairs.begin(), pairs.end(),
+              [](const Pair& a, const Pair& b) { return a.iou > b.iou; });
     std::vector<int64_t> id(pending_.size(), -1);
     std::vector<bool> track_used(tracks_.size(), false);
     for (const Pair& p : pairs) {
@@ -81,7 +86,8 @@ class TrackOp : public Op {
       Item& item = pending_[i];
       if (id[i] < 0 && !item.boxes.empty()) {
         id[i] = next_id_++;
-        tracks_.push_back({id[i], item.video, item.fields.value("label", ""), item.boxes[0], item.timestamp_s});
+        tracks_.push_back(
+            {id[i], item.video, item.fields.value("label", ""), item.boxes[0], item.timestamp_s});
       }
       item.fields["track_id"] = id[i];
       out.push_back(std::move(item));
@@ -106,8 +112,16 @@ void register_track_op(OpRegistry& registry) {
   s.produces = spec::ItemKind::detection;
   s.fields = {"track_id", "label", "score", "class_id", "x", "y", "w", "h", "who", "distance"};
   s.params = {
-      {"iou", spec::ParamType::number, false, "least overlap to continue a track (default 0.3)", {}},
-      {"max_age", spec::ParamType::duration, false, "how long a track survives unseen (default 1s)", {}},
+      {"iou",
+       spec::ParamType::number,
+       false,
+       "least overlap to continue a track (default 0.3)",
+       {}},
+      {"max_age",
+       spec::ParamType::duration,
+       false,
+       "how long a track survives unseen (default 1s)",
+       {}},
   };
   s.knobs = {device_knob(false), batch_knob()};
   registry.add(std::move(s), [](const OpContext& ctx) { return std::make_unique<TrackOp>(ctx); });

@@ -13,7 +13,8 @@ namespace {
 class WindowCountOp : public Op {
  public:
   explicit WindowCountOp(const OpContext& ctx)
-      : window_s_(ctx.param_duration_s("window", 1.0)), distinct_(ctx.param_string("distinct", "")) {
+      : window_s_(ctx.param_duration_s("window", 1.0)),
+        distinct_(ctx.param_string("distinct", "")) {
     if (window_s_ <= 0)
       throw Error(ExitCode::bad_spec, ctx.spec->params.at("window").where.file + ": op '" +
                                           ctx.spec->name + "': window must be longer than 0s");
@@ -31,7 +32,8 @@ class WindowCountOp : public Op {
       }
       ++items_;
       boxes_ += static_cast<int64_t>(item.boxes.size());
-      if (!distinct_.empty() && item.fields.contains(distinct_)) seen_.insert(item.fields[distinct_].dump());
+      if (!distinct_.empty() && item.fields.contains(distinct_))
+        seen_.insert(item.fields[distinct_].dump());
     }
   }
 
@@ -68,8 +70,8 @@ class WindowCountOp : public Op {
   }
 
   double window_s_;
-  std::string distinct_;           // a field whose distinct values are counted (track_id)
-  std::set<std::string> seen_;     // its values in the open window
+  std::string distinct_;        // a field whose distinct values are counted (track_id)
+  std::set<std::string> seen_;  // its values in the open window
   bool open_ = false;
   int video_ = 0;
   int64_t window_ = 0;
@@ -85,12 +87,17 @@ void register_window_count_op(OpRegistry& registry) {
   spec::OpSignature s;
   s.kind = "window_count";
   s.summary = "count items and their boxes per time window";
-  s.accepts = {spec::ItemKind::frame, spec::ItemKind::detection, spec::ItemKind::crop, spec::ItemKind::embedding};
+  s.accepts = {spec::ItemKind::frame, spec::ItemKind::detection, spec::ItemKind::crop,
+               spec::ItemKind::embedding};
   s.produces = spec::ItemKind::count;
   s.fields = {"window_start", "window_end", "items", "boxes", "distinct"};
   s.params = {
       {"window", spec::ParamType::duration, false, "window length, e.g. 1s (default)", {}},
-      {"distinct", spec::ParamType::string, false, "also count distinct values of this field, e.g. track_id", {}},
+      {"distinct",
+       spec::ParamType::string,
+       false,
+       "also count distinct values of this field, e.g. track_id",
+       {}},
   };
   s.knobs = {device_knob(false), batch_knob()};
   registry.add(std::move(s),

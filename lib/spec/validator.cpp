@@ -65,7 +65,8 @@ bool has_type(const nlohmann::json& v, ParamType type) {
   return true;
 }
 
-void check_params(const PipelineSpec& spec, const OpSpec& op, const OpSignature& sig, Diagnostics& diags) {
+void check_params(const PipelineSpec& spec, const OpSpec& op, const OpSignature& sig,
+                  Diagnostics& diags) {
   std::vector<std::string> names;
   for (const auto& p : sig.params) names.push_back(p.name);
   for (const auto& [name, param] : op.params) {
@@ -90,8 +91,11 @@ void check_params(const PipelineSpec& spec, const OpSpec& op, const OpSignature&
       std::vector<std::string> models;
       for (const auto& m : spec.models) models.push_back(m.name);
       if (std::find(models.begin(), models.end(), name) == models.end())
-        diags.error(param.where, "op '" + op.name + "' uses model '" + name + "', which 'models:' does not define",
-                    suggest(name, models, "add it under models:, e.g. " + name + ": ../models/" + name + ".json"));
+        diags.error(
+            param.where,
+            "op '" + op.name + "' uses model '" + name + "', which 'models:' does not define",
+            suggest(name, models,
+                    "add it under models:, e.g. " + name + ": ../models/" + name + ".json"));
       continue;
     }
     if (!ps->choices.empty()) {

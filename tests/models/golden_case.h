@@ -14,7 +14,9 @@
 
 namespace llama::test {
 
-inline std::filesystem::path source_dir() { return LLAMA_SOURCE_DIR; }
+inline std::filesystem::path source_dir() {
+  return LLAMA_SOURCE_DIR;
+}
 
 inline nlohmann::json read_golden(const std::string& name) {
   std::ifstream in(source_dir() / "tests/models/golden" / (name + ".json"));
@@ -44,7 +46,8 @@ inline torch::Tensor golden_input(const nlohmann::json& golden) {
   if (in["dtype"] == "int32") {
     x = x.to(torch::kInt32);
   } else {
-    x = (x.to(torch::kDouble) * in["scale"].get<double>() + in["offset"].get<double>()).to(torch::kFloat);
+    x = (x.to(torch::kDouble) * in["scale"].get<double>() + in["offset"].get<double>())
+            .to(torch::kFloat);
   }
   if (in["layout"] == "NCHW") x = x.permute({0, 3, 1, 2}).contiguous();
   return x;
@@ -63,7 +66,8 @@ inline double max_relative_error(const torch::Tensor& ours, const nlohmann::json
   for (size_t i = 0; i < samples.size(); ++i) {
     double want = samples[i].get<double>();
     double have = flat[static_cast<int64_t>(i) * stride].item<double>();
-    worst = std::max(worst, std::abs(have - want) / std::max({std::abs(want), 0.01 * largest, 1e-6}));
+    worst =
+        std::max(worst, std::abs(have - want) / std::max({std::abs(want), 0.01 * largest, 1e-6}));
   }
   return worst;
 }

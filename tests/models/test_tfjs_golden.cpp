@@ -39,10 +39,14 @@ TEST_CASE("blazeface matches tfjs on messi5 and a Megamind frame") {
   check_golden("blazeface-front-messi5");
 }
 
-TEST_CASE("mobilefacenet matches tfjs on messi's face") { check_golden("mobilefacenet-messi5-face"); }
+TEST_CASE("mobilefacenet matches tfjs on messi's face") {
+  check_golden("mobilefacenet-messi5-face");
+}
 
 TEST_CASE("movenet matches tfjs on messi5 (int32 input, ArgMax/GatherNd post-processing)") {
   check_golden("movenet-lightning-messi5");
 }
 
-TEST_CASE("selfie matches tfjs on messi5 (AvgPool, Conv2DBackpropInput, AddN)") { check_golden("selfie-messi5"); }
+TEST_CASE("selfie matches tfjs on messi5 (AvgPool, Conv2DBackpropInput, AddN)") {
+  check_golden("selfie-messi5");
+}

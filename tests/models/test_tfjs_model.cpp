@@ -1,8 +1,8 @@
 // The TFJS runtime beyond the goldens: batches larger than the graph's 1, and every way a
 // model file can be broken.
+#include <unistd.h>
 #include <filesystem>
 #include <fstream>
-#include <unistd.h>
 
 #include "base/error.h"
 #include "golden_case.h"
@@ -13,16 +13,20 @@ namespace fs = std::filesystem;
 
 namespace {
 
-fs::path model_path(const std::string& name) { return test::source_dir() / "models" / (name + ".json"); }
+fs::path model_path(const std::string& name) {
+  return test::source_dir() / "models" / (name + ".json");
+}
 
 // A copy of a model's files in a scratch folder, for breaking them.
 struct ModelCopy {
   explicit ModelCopy(const std::string& name)
-      : dir(fs::temp_directory_path() / ("llama-model-" + std::to_string(::getpid()))), json(dir / (name + ".json")),
+      : dir(fs::temp_directory_path() / ("llama-model-" + std::to_string(::getpid()))),
+        json(dir / (name + ".json")),
         bin(dir / (name + ".bin")) {
     fs::create_directories(dir);
     fs::copy_file(model_path(name), json, fs::copy_options::overwrite_existing);
-    fs::copy_file(test::source_dir() / "models" / (name + ".bin"), bin, fs::copy_options::overwrite_existing);
+    fs::copy_file(test::source_dir() / "models" / (name + ".bin"), bin,
+                  fs::copy_options::overwrite_existing);
   }
   ~ModelCopy() { fs::remove_all(dir); }
 
@@ -51,12 +55,14 @@ std::string load_error(const fs::path& json) {
 TEST_CASE("batch-8 outputs equal batch-1 outputs row by row") {
   // blazeface reshapes with a hard-coded batch of 1; nanodet transposes and splits.
   for (std::string name : {"blazeface-back", "nanodet"}) {
-    nlohmann::json golden = test::read_golden(name == "nanodet" ? "nanodet-vtest-f100" : "blazeface-back-messi5");
+    nlohmann::json golden =
+        test::read_golden(name == "nanodet" ? "nanodet-vtest-f100" : "blazeface-back-messi5");
     models::tfjs::TfjsModel model(model_path(name).string());
     torch::Tensor one = test::golden_input(golden);
     // Eight different images: the frame, flipped and dimmed, so rows cannot be mixed up.
     std::vector<torch::Tensor> rows;
-    for (int i = 0; i < 8; ++i) rows.push_back(i % 2 ? one.flip({2}) * (1.0 - 0.05 * i) : one * (1.0 - 0.05 * i));
+    for (int i = 0; i < 8; ++i)
+      rows.push_back(i % 2 ? one.flip({2}) * (1.0 - 0.05 * i) : one * (1.0 - 0.05 * i));
     torch::Tensor batch = torch::cat(rows);
     std::vector<torch::Tensor> batched = model.run({batch});
     for (int i = 0; i < 8; ++i) {

@@ -12,14 +12,53 @@ namespace {
 
 namespace fs = std::filesystem;
 
-const std::set<std::string> kSupportedOps = {
-    "Const", "Placeholder", "Identity", "_FusedConv2D", "Conv2D", "DepthwiseConv2dNative",
-    "FusedDepthwiseConv2dNative", "Conv2DBackpropInput", "MaxPool", "AvgPool", "Pad", "PadV2",
-    "Add", "AddV2", "AddN", "Sub", "Mul", "RealDiv", "Maximum", "SquaredDifference", "Relu",
-    "Relu6", "LeakyRelu", "Sigmoid", "Abs", "Sqrt", "Rsqrt", "Square", "Sum", "Mean",
-    "ConcatV2", "SplitV", "Reshape", "Transpose", "ResizeBilinear", "Cast", "ExpandDims",
-    "Squeeze", "Pack", "Unpack", "ArgMax", "FloorDiv", "FloorMod", "GatherV2", "GatherNd",
-    "StridedSlice", "SparseToDense"};
+const std::set<std::string> kSupportedOps = {"Const",
+                                             "Placeholder",
+                                             "Identity",
+                                             "_FusedConv2D",
+                                             "Conv2D",
+                                             "DepthwiseConv2dNative",
+                                             "FusedDepthwiseConv2dNative",
+                                             "Conv2DBackpropInput",
+                                             "MaxPool",
+                                             "AvgPool",
+                                             "Pad",
+                                             "PadV2",
+                                             "Add",
+                                             "AddV2",
+                                             "AddN",
+                                             "Sub",
+                                             "Mul",
+                                             "RealDiv",
+                                             "Maximum",
+                                             "SquaredDifference",
+                                             "Relu",
+                                             "Relu6",
+                                             "LeakyRelu",
+                                             "Sigmoid",
+                                             "Abs",
+                                             "Sqrt",
+                                             "Rsqrt",
+                                             "Square",
+                                             "Sum",
+                                             "Mean",
+                                             "ConcatV2",
+                                             "SplitV",
+                                             "Reshape",
+                                             "Transpose",
+                                             "ResizeBilinear",
+                                             "Cast",
+                                             "ExpandDims",
+                                             "Squeeze",
+                                             "Pack",
+                                             "Unpack",
+                                             "ArgMax",
+                                             "FloorDiv",
+                                             "FloorMod",
+                                             "GatherV2",
+                                             "GatherNd",
+                                             "StridedSlice",
+                                             "SparseToDense"};
 
 [[noreturn]] void fail(const std::string& file, const std::string& what) {
   throw Error(ExitCode::bad_spec, file + ": " + what);
@@ -58,12 +97,14 @@ size_t dtype_bytes(const std::string& dtype) {
 
 std::string read_file(const fs::path& path, const std::string& model_file) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) fail(model_file, "cannot read " + path.string() + " (run scripts/setup to fetch models)");
+  if (!in)
+    fail(model_file, "cannot read " + path.string() + " (run scripts/setup to fetch models)");
   return std::string(std::istreambuf_iterator<char>(in), {});
 }
 
 // One weight from its bytes: dequantised to float32 where the manifest says it is quantised.
-torch::Tensor decode_weight(const nlohmann::ordered_json& spec, const char* data, const std::string& file) {
+torch::Tensor decode_weight(const nlohmann::ordered_json& spec, const char* data,
+                            const std::string& file) {
   std::vector<int64_t> shape = spec.value("shape", std::vector<int64_t>{});
   std::string dtype = spec.value("dtype", "float32");
   int64_t n = static_cast<int64_t>(element_count(shape));
@@ -75,9 +116,12 @@ torch::Tensor decode_weight(const nlohmann::ordered_json& spec, const char* data
     std::string qtype = q.value("dtype", "");
     torch::Tensor v;
     if (qtype == "float16") return copy(torch::kHalf).to(torch::kFloat);
-    if (qtype == "uint8") v = copy(torch::kUInt8).to(torch::kFloat);
-    else if (qtype == "uint16") v = copy(torch::kInt16).to(torch::kInt32).bitwise_and(0xFFFF).to(torch::kFloat);
-    else fail(file, "weight '" + spec.value("name", "") + "' has unknown quantization " + qtype);
+    if (qtype == "uint8")
+      v = copy(torch::kUInt8).to(torch::kFloat);
+    else if (qtype == "uint16")
+      v = copy(torch::kInt16).to(torch::kInt32).bitwise_and(0xFFFF).to(torch::kFloat);
+    else
+      fail(file, "weight '" + spec.value("name", "") + "' has unknown quantization " + qtype);
     torch::Tensor out = v * q.value("scale", 1.0) + q.value("min", 0.0);
     return dtype == "int32" ? out.round().to(torch::kInt32) : out;
   }
@@ -87,11 +131,12 @@ torch::Tensor decode_weight(const nlohmann::ordered_json& spec, const char* data
   fail(file, "weight '" + spec.value("name", "") + "' has unsupported dtype " + dtype);
 }
 
-void load_weights(const nlohmann::ordered_json& manifest, const fs::path& dir, const std::string& file,
-                  TfjsGraph& graph) {
+void load_weights(const nlohmann::ordered_json& manifest, const fs::path& dir,
+                  const std::string& file, TfjsGraph& graph) {
   for (const auto& group : manifest) {
     std::string bytes;
-    for (const auto& path : group.at("paths")) bytes += read_file(dir / path.get<std::string>(), file);
+    for (const auto& path : group.at("paths"))
+      bytes += read_file(dir / path.get<std::string>(), file);
     size_t offset = 0;
     for (const auto& spec : group.at("weights")) {
       std::string dtype = spec.value("dtype", "float32");
@@ -99,14 +144,17 @@ void load_weights(const nlohmann::ordered_json& manifest, const fs::path& dir, c
       size_t size = element_count(spec.value("shape", std::vector<int64_t>{})) * dtype_bytes(dtype);
       if (offset + size > bytes.size())
         fail(file, "weight shards are too short: '" + spec.value("name", "") + "' needs bytes " +
-                       std::to_string(offset) + ".." + std::to_string(offset + size) + " but the shards hold " +
-                       std::to_string(bytes.size()) + " (truncated download? rerun scripts/setup)");
-      graph.weights[spec.at("name").get<std::string>()] = decode_weight(spec, bytes.data() + offset, file);
+                       std::to_string(offset) + ".." + std::to_string(offset + size) +
+                       " but the shards hold " + std::to_string(bytes.size()) +
+                       " (truncated download? rerun scripts/setup)");
+      graph.weights[spec.at("name").get<std::string>()] =
+          decode_weight(spec, bytes.data() + offset, file);
       offset += size;
     }
     if (offset != bytes.size())
-      fail(file, "the manifest describes " + std::to_string(offset) + " bytes but the shards hold " +
-                     std::to_string(bytes.size()) + " (model.json and .bin files do not belong together)");
+      fail(file, "the manifest describes " + std::to_string(offset) +
+                     " bytes but the shards hold " + std::to_string(bytes.size()) +
+                     " (model.json and .bin files do not belong together)");
   }
 }
 
@@ -121,7 +169,9 @@ std::pair<std::string, int> split_ref(const std::string& ref) {
 
 }  // namespace
 
-bool is_supported_op(const std::string& op) { return kSupportedOps.count(op) > 0; }
+bool is_supported_op(const std::string& op) {
+  return kSupportedOps.count(op) > 0;
+}
 
 TfjsGraph load_tfjs_graph(const std::string& model_json_path) {
   const std::string& file = model_json_path;
@@ -139,13 +189,15 @@ TfjsGraph load_tfjs_graph(const std::string& model_json_path) {
   const auto& raw_nodes = doc["modelTopology"]["node"];
 
   std::map<std::string, int> index;
-  for (size_t i = 0; i < raw_nodes.size(); ++i) index[raw_nodes[i].at("name").get<std::string>()] = static_cast<int>(i);
+  for (size_t i = 0; i < raw_nodes.size(); ++i)
+    index[raw_nodes[i].at("name").get<std::string>()] = static_cast<int>(i);
 
   // Check every op first, so the user hears about all unsupported ones at once.
   std::string unsupported;
   for (const auto& n : raw_nodes) {
     std::string op = n.at("op").get<std::string>();
-    if (!is_supported_op(op)) unsupported += "\n  node '" + n.at("name").get<std::string>() + "': op " + op;
+    if (!is_supported_op(op))
+      unsupported += "\n  node '" + n.at("name").get<std::string>() + "': op " + op;
   }
   if (!unsupported.empty())
     fail(file, "uses ops llama's TFJS runtime does not support:" + unsupported +
@@ -162,7 +214,8 @@ TfjsGraph load_tfjs_graph(const std::string& model_json_path) {
       auto [name, output] = split_ref(ref);
       auto it = index.find(name);
       if (it == index.end())
-        fail(file, "node '" + raw_nodes[i]["name"].get<std::string>() + "' reads '" + ref + "', which is not in the graph");
+        fail(file, "node '" + raw_nodes[i]["name"].get<std::string>() + "' reads '" + ref +
+                       "', which is not in the graph");
       inputs[i].push_back({it->second, output});
       consumers[it->second].push_back(static_cast<int>(i));
       ++pending[i];
@@ -190,7 +243,8 @@ TfjsGraph load_tfjs_graph(const std::string& model_json_path) {
     graph.nodes.push_back(std::move(node));
   }
 
-  load_weights(doc.value("weightsManifest", nlohmann::ordered_json::array()), fs::path(file).parent_path(), file, graph);
+  load_weights(doc.value("weightsManifest", nlohmann::ordered_json::array()),
+               fs::path(file).parent_path(), file, graph);
   for (const Node& n : graph.nodes)
     if (n.op == "Const" && !graph.weights.count(n.name))
       fail(file, "constant '" + n.name + "' has no weights in the manifest");
@@ -280,7 +334,8 @@ std::vector<std::string> attr_strings(const Node& node, const std::string& name)
   std::vector<std::string> out;
   auto it = node.attr.find(name);
   if (it == node.attr.end() || !it->contains("list")) return out;
-  for (const auto& v : (*it)["list"].value("s", nlohmann::ordered_json::array())) out.push_back(base64_decode(v.get<std::string>()));
+  for (const auto& v : (*it)["list"].value("s", nlohmann::ordered_json::array()))
+    out.push_back(base64_decode(v.get<std::string>()));
   return out;
 }
 

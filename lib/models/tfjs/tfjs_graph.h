@@ -7,29 +7,30 @@
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
 #include <torch/torch.h>
+#include <nlohmann/json.hpp>
 
 namespace llama::models::tfjs {
 
 struct NodeInput {
-  int node = -1;    // index into TfjsGraph::nodes
-  int output = 0;   // which output of that node ("name:1" -> 1)
+  int node = -1;   // index into TfjsGraph::nodes
+  int output = 0;  // which output of that node ("name:1" -> 1)
 };
 
 struct Node {
   std::string name;
   std::string op;
   std::vector<NodeInput> inputs;  // data inputs only; control inputs ("^x") are dropped
-  nlohmann::ordered_json attr;  // as in model.json (ordered: the signature's order is the outputs' order): {"strides": {"list": {"i": [...]}}, ...}
+  nlohmann::ordered_json attr;  // as in model.json (ordered: the signature's order is the outputs'
+                                // order): {"strides": {"list": {"i": [...]}}, ...}
 };
 
 struct TfjsGraph {
-  std::string name;  // the model's file stem, for messages
-  std::vector<Node> nodes;                    // topological order
+  std::string name;                              // the model's file stem, for messages
+  std::vector<Node> nodes;                       // topological order
   std::map<std::string, torch::Tensor> weights;  // Const nodes' values, float32 or int32
-  std::vector<int> input_nodes;               // Placeholders, in signature order when given
-  std::vector<NodeInput> outputs;             // in signature order when given
+  std::vector<int> input_nodes;                  // Placeholders, in signature order when given
+  std::vector<NodeInput> outputs;                // in signature order when given
   std::vector<std::string> input_names;
   std::vector<std::string> output_names;
   std::vector<std::vector<int64_t>> input_shapes;  // from the signature; -1 where unknown

@@ -5,11 +5,13 @@
 
 namespace llama::models::tfjs {
 
-TfjsModel::TfjsModel(const std::string& model_json_path) : graph_(load_tfjs_graph(model_json_path)) {
+TfjsModel::TfjsModel(const std::string& model_json_path)
+    : graph_(load_tfjs_graph(model_json_path)) {
   last_use_.assign(graph_.nodes.size(), -1);
   for (size_t i = 0; i < graph_.nodes.size(); ++i)
     for (const NodeInput& in : graph_.nodes[i].inputs) last_use_[in.node] = static_cast<int>(i);
-  for (const NodeInput& out : graph_.outputs) last_use_[out.node] = static_cast<int>(graph_.nodes.size());
+  for (const NodeInput& out : graph_.outputs)
+    last_use_[out.node] = static_cast<int>(graph_.nodes.size());
 }
 
 void TfjsModel::to(const torch::Device& device) {
@@ -32,22 +34,26 @@ int64_t TfjsModel::parameter_count() const {
 
 std::vector<torch::Tensor> TfjsModel::run(const std::vector<torch::Tensor>& inputs) const {
   if (inputs.size() != graph_.input_nodes.size())
-    throw Error(ExitCode::runtime, "model " + graph_.name + ": takes " + std::to_string(graph_.input_nodes.size()) +
-                                       " inputs, got " + std::to_string(inputs.size()));
+    throw Error(ExitCode::runtime, "model " + graph_.name + ": takes " +
+                                       std::to_string(graph_.input_nodes.size()) + " inputs, got " +
+                                       std::to_string(inputs.size()));
   torch::NoGradGuard no_grad;
   std::vector<std::vector<torch::Tensor>> values(graph_.nodes.size());
   for (size_t i = 0; i < inputs.size(); ++i) {
     const auto& shape = graph_.input_shapes[i];
     const torch::Tensor& x = inputs[i];
     bool fits = shape.empty() || static_cast<int64_t>(shape.size()) == x.dim();
-    for (size_t d = 1; fits && d < shape.size(); ++d) fits = shape[d] < 0 || shape[d] == x.size(static_cast<int64_t>(d));
+    for (size_t d = 1; fits && d < shape.size(); ++d)
+      fits = shape[d] < 0 || shape[d] == x.size(static_cast<int64_t>(d));
     bool dtype_ok = (graph_.input_dtypes[i] == "int32") == (x.scalar_type() == torch::kInt32);
     if (!fits || !dtype_ok) {
       std::string want;
-      for (int64_t d : shape) want += (want.empty() ? "" : "x") + (d < 0 ? std::string("N") : std::to_string(d));
-      throw Error(ExitCode::runtime, "model " + graph_.name + ": input '" + graph_.input_names[i] + "' wants " +
-                                         graph_.input_dtypes[i] + " [" + want + "], got " +
-                                         std::string(c10::toString(x.scalar_type())) + " " + c10::str(x.sizes()));
+      for (int64_t d : shape)
+        want += (want.empty() ? "" : "x") + (d < 0 ? std::string("N") : std::to_string(d));
+      throw Error(ExitCode::runtime, "model " + graph_.name + ": input '" + graph_.input_names[i] +
+                                         "' wants " + graph_.input_dtypes[i] + " [" + want +
+                                         "], got " + std::string(c10::toString(x.scalar_type())) +
+                                         " " + c10::str(x.sizes()));
     }
     values[graph_.input_nodes[i]] = {x};
   }
@@ -63,11 +69,12 @@ std::vector<torch::Tensor> TfjsModel::run(const std::vector<torch::Tensor>& inpu
     try {
       values[i] = run_node(node, args);
     } catch (const c10::Error& e) {
-      throw Error(ExitCode::runtime, "model " + graph_.name + ": node '" + node.name + "' (" + node.op +
-                                         ") failed: " + e.what_without_backtrace());
+      throw Error(ExitCode::runtime, "model " + graph_.name + ": node '" + node.name + "' (" +
+                                         node.op + ") failed: " + e.what_without_backtrace());
     }
     for (const NodeInput& in : node.inputs)  // free what nobody reads any more
-      if (last_use_[in.node] == static_cast<int>(i) && graph_.nodes[in.node].op != "Const") values[in.node].clear();
+      if (last_use_[in.node] == static_cast<int>(i) && graph_.nodes[in.node].op != "Const")
+        values[in.node].clear();
   }
   std::vector<torch::Tensor> outputs;
   for (const NodeInput& out : graph_.outputs) outputs.push_back(values[out.node].at(out.output));

@@ -28,7 +28,7 @@ class TfjsModel {
   const std::vector<std::string>& output_names() const { return graph_.output_names; }
   const std::vector<std::vector<int64_t>>& input_shapes() const { return graph_.input_shapes; }
   const std::vector<std::string>& input_dtypes() const { return graph_.input_dtypes; }
-  size_t op_count() const;         // nodes that compute (not Const, Placeholder or Identity)
+  size_t op_count() const;          // nodes that compute (not Const, Placeholder or Identity)
   int64_t parameter_count() const;  // elements of the float weights
 
  private:

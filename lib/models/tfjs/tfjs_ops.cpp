@@ -21,11 +21,14 @@ int64_t axis_of(const Tensor& axis, int64_t rank) {
   return a < 0 ? a + rank : a;
 }
 
-bool is_nchw(const Node& node) { return attr_string(node, "data_format", "NHWC") == "NCHW"; }
+bool is_nchw(const Node& node) {
+  return attr_string(node, "data_format", "NHWC") == "NCHW";
+}
 
 // TF 'SAME' puts the odd pixel at the end (bottom/right); torch pads symmetrically, so
 // padding is always explicit: {before, after} per spatial dim.
-std::pair<int64_t, int64_t> same_padding(int64_t in, int64_t kernel, int64_t stride, int64_t dilation) {
+std::pair<int64_t, int64_t> same_padding(int64_t in, int64_t kernel, int64_t stride,
+                                         int64_t dilation) {
   int64_t effective = (kernel - 1) * dilation + 1;
   int64_t out = (in + stride - 1) / stride;
   int64_t total = std::max<int64_t>((out - 1) * stride + effective - in, 0);
@@ -51,8 +54,12 @@ std::vector<int64_t> spatial_padding(const Node& node, const Tensor& nchw, int64
 }
 
 // [N, H, W, C] view as [N, C, H, W] (or the node's own NCHW input as is).
-Tensor to_nchw(const Node& node, const Tensor& x) { return is_nchw(node) ? x : x.permute({0, 3, 1, 2}); }
-Tensor from_nchw(const Node& node, const Tensor& x) { return is_nchw(node) ? x : x.permute({0, 2, 3, 1}); }
+Tensor to_nchw(const Node& node, const Tensor& x) {
+  return is_nchw(node) ? x : x.permute({0, 3, 1, 2});
+}
+Tensor from_nchw(const Node& node, const Tensor& x) {
+  return is_nchw(node) ? x : x.permute({0, 2, 3, 1});
+}
 
 std::pair<int64_t, int64_t> hw(const Node& node, const std::vector<int64_t>& four) {
   if (four.size() != 4) return {1, 1};
@@ -76,13 +83,15 @@ Tensor apply_fused(const Node& node, Tensor y, const std::vector<Tensor>& in) {
       if (nchw) alpha = alpha.view({1, -1, 1, 1});
       y = torch::where(y > 0, y, y * alpha);
     } else if (op == "LeakyRelu") {
-      y = F::leaky_relu(y, F::LeakyReLUFuncOptions().negative_slope(attr_float(node, "leakyrelu_alpha", 0.2)));
+      y = F::leaky_relu(
+          y, F::LeakyReLUFuncOptions().negative_slope(attr_float(node, "leakyrelu_alpha", 0.2)));
     } else if (op == "Sigmoid") {
       y = torch::sigmoid(y);
     } else if (op == "Elu") {
       y = F::elu(y);
     } else {
-      throw Error(ExitCode::bad_spec, "node '" + node.name + "': fused op " + op + " is not supported");
+      throw Error(ExitCode::bad_spec,
+                  "node '" + node.name + "': fused op " + op + " is not supported");
     }
   }
   return y;
@@ -109,7 +118,8 @@ Tensor conv2d(const Node& node, const std::vector<Tensor>& in, bool depthwise) {
   if (x.is_cpu() && x.scalar_type() == torch::kFloat && at::hasMKLDNN()) {
     // torch::conv2d sends 1x1 convolutions to a matmul on Debian's reference BLAS; oneDNN
     // runs them ~20x faster, and takes our NHWC views as channels-last without a copy.
-    y = torch::mkldnn_convolution(x, weight.contiguous(), Tensor(), no_padding, stride, dilation, groups);
+    y = torch::mkldnn_convolution(x, weight.contiguous(), Tensor(), no_padding, stride, dilation,
+                                  groups);
   } else {
     y = torch::conv2d(x, weight.contiguous(), Tensor(), stride, no_padding, dilation, groups);
   }
@@ -125,15 +135,18 @@ Tensor pool(const Node& node, const Tensor& input, bool max) {
   Tensor y;
   if (max) {
     // MaxPool SAME pads with -inf: padding never wins the max.
-    if (padded) x = F::pad(x, F::PadFuncOptions(pad).value(-std::numeric_limits<float>::infinity()));
+    if (padded)
+      x = F::pad(x, F::PadFuncOptions(pad).value(-std::numeric_limits<float>::infinity()));
     y = torch::max_pool2d(x, {kh, kw}, {sh, sw});
   } else if (!padded) {
     y = torch::avg_pool2d(x, {kh, kw}, {sh, sw});
   } else {
     // AvgPool SAME divides by the pixels inside the image only.
-    Tensor sums = torch::avg_pool2d(F::pad(x, F::PadFuncOptions(pad)), {kh, kw}, {sh, sw}) * (kh * kw);
+    Tensor sums =
+        torch::avg_pool2d(F::pad(x, F::PadFuncOptions(pad)), {kh, kw}, {sh, sw}) * (kh * kw);
     Tensor ones = torch::ones({1, 1, x.size(2), x.size(3)}, x.options());
-    Tensor counts = torch::avg_pool2d(F::pad(ones, F::PadFuncOptions(pad)), {kh, kw}, {sh, sw}) * (kh * kw);
+    Tensor counts =
+        torch::avg_pool2d(F::pad(ones, F::PadFuncOptions(pad)), {kh, kw}, {sh, sw}) * (kh * kw);
     y = sums / counts;
   }
   return from_nchw(node, y);
@@ -141,11 +154,12 @@ Tensor pool(const Node& node, const Tensor& input, bool max) {
 
 Tensor conv2d_backprop_input(const Node& node, const std::vector<Tensor>& in) {
   std::vector<int64_t> out_shape = to_ints(in.at(0));  // NHWC
-  Tensor filter = in.at(1);                             // [kh, kw, out_channels, in_channels]
+  Tensor filter = in.at(1);                            // [kh, kw, out_channels, in_channels]
   Tensor x = to_nchw(node, in.at(2));
   auto [sh, sw] = hw(node, attr_ints(node, "strides"));
   std::vector<int64_t> stride = {sh, sw};
-  Tensor y = torch::conv_transpose2d(x, filter.permute({3, 2, 0, 1}).contiguous(), Tensor(), stride);
+  Tensor y =
+      torch::conv_transpose2d(x, filter.permute({3, 2, 0, 1}).contiguous(), Tensor(), stride);
   // The full transposed conv, cropped the way TF pads: the extra pixel at the end.
   int64_t out_h = is_nchw(node) ? out_shape[2] : out_shape[1];
   int64_t out_w = is_nchw(node) ? out_shape[3] : out_shape[2];
@@ -165,7 +179,8 @@ Tensor resize_bilinear(const Node& node, const Tensor& input, const Tensor& size
   Tensor x = input.permute({0, 3, 1, 2}).to(torch::kFloat);
   if (align || half) {
     // half_pixel_centers is torch's align_corners=false; align_corners is its own.
-    Tensor y = F::interpolate(x, F::InterpolateFuncOptions().size(s).mode(torch::kBilinear).align_corners(align));
+    Tensor y = F::interpolate(
+        x, F::InterpolateFuncOptions().size(s).mode(torch::kBilinear).align_corners(align));
     return y.permute({0, 2, 3, 1});
   }
   // TF's legacy mapping (src = dst * in / out, no half-pixel shift) has no torch mode.
@@ -220,7 +235,9 @@ Tensor strided_slice(const Node& node, const std::vector<Tensor>& in) {
   int64_t begin_mask = attr_int(node, "begin_mask", 0), end_mask = attr_int(node, "end_mask", 0);
   int64_t shrink = attr_int(node, "shrink_axis_mask", 0);
   if (attr_int(node, "ellipsis_mask", 0) || attr_int(node, "new_axis_mask", 0))
-    throw Error(ExitCode::bad_spec, "node '" + node.name + "': StridedSlice with ellipsis or new axes is not supported");
+    throw Error(
+        ExitCode::bad_spec,
+        "node '" + node.name + "': StridedSlice with ellipsis or new axes is not supported");
   std::vector<int64_t> squeeze;
   for (size_t d = 0; d < begin.size(); ++d) {
     int64_t size = x.size(static_cast<int64_t>(d));
@@ -232,7 +249,9 @@ Tensor strided_slice(const Node& node, const std::vector<Tensor>& in) {
       squeeze.push_back(static_cast<int64_t>(d));
       continue;
     }
-    if (step[d] < 0) throw Error(ExitCode::bad_spec, "node '" + node.name + "': negative StridedSlice steps are not supported");
+    if (step[d] < 0)
+      throw Error(ExitCode::bad_spec,
+                  "node '" + node.name + "': negative StridedSlice steps are not supported");
     b = b < 0 ? std::max<int64_t>(b + size, 0) : std::min(b, size);
     e = e < 0 ? std::max<int64_t>(e + size, 0) : std::min(e, size);
     x = x.slice(static_cast<int64_t>(d), b, std::max(b, e), step[d]);
@@ -249,7 +268,8 @@ Tensor sparse_to_dense(const std::vector<Tensor>& in) {
   if (indices.dim() < 2) indices = indices.reshape({-1, 1});
   Tensor flat = dense.view({-1});
   std::vector<int64_t> strides(shape.size(), 1);
-  for (int64_t i = static_cast<int64_t>(shape.size()) - 2; i >= 0; --i) strides[i] = strides[i + 1] * shape[i + 1];
+  for (int64_t i = static_cast<int64_t>(shape.size()) - 2; i >= 0; --i)
+    strides[i] = strides[i + 1] * shape[i + 1];
   Tensor linear = torch::zeros({indices.size(0)}, indices.options());
   for (int64_t i = 0; i < indices.size(1); ++i) linear = linear + indices.select(1, i) * strides[i];
   flat.index_put_({linear}, values.expand({indices.size(0)}));
@@ -276,7 +296,7 @@ std::vector<Tensor> run_node(const Node& node, const std::vector<Tensor>& in) {
   if (op == "AvgPool") return {pool(node, in.at(0), false)};
   if (op == "Pad" || op == "PadV2") {
     std::vector<int64_t> p = to_ints(in.at(1));  // [rank, 2], first dim first
-    std::vector<int64_t> torch_pad;                // last dim first
+    std::vector<int64_t> torch_pad;              // last dim first
     for (int64_t d = static_cast<int64_t>(p.size() / 2) - 1; d >= 0; --d) {
       torch_pad.push_back(p[2 * d]);
       torch_pad.push_back(p[2 * d + 1]);
@@ -300,7 +320,8 @@ std::vector<Tensor> run_node(const Node& node, const std::vector<Tensor>& in) {
   if (op == "Relu") return {torch::relu(in.at(0))};
   if (op == "Relu6") return {torch::clamp(in.at(0), 0, 6)};
   if (op == "LeakyRelu")
-    return {F::leaky_relu(in.at(0), F::LeakyReLUFuncOptions().negative_slope(attr_float(node, "alpha", 0.2)))};
+    return {F::leaky_relu(
+        in.at(0), F::LeakyReLUFuncOptions().negative_slope(attr_float(node, "alpha", 0.2)))};
   if (op == "Sigmoid") return {torch::sigmoid(in.at(0))};
   if (op == "Abs") return {torch::abs(in.at(0))};
   if (op == "Sqrt") return {torch::sqrt(in.at(0))};
@@ -319,7 +340,8 @@ std::vector<Tensor> run_node(const Node& node, const std::vector<Tensor>& in) {
     int64_t axis = axis_of(in.at(2), in.at(0).dim());
     std::vector<int64_t> sizes = to_ints(in.at(1));
     int64_t known = 0, unknown = -1;
-    for (size_t i = 0; i < sizes.size(); ++i) sizes[i] < 0 ? unknown = static_cast<int64_t>(i) : known += sizes[i];
+    for (size_t i = 0; i < sizes.size(); ++i)
+      sizes[i] < 0 ? unknown = static_cast<int64_t>(i) : known += sizes[i];
     if (unknown >= 0) sizes[unknown] = in.at(0).size(axis) - known;
     auto parts = torch::split_with_sizes(in.at(0), sizes, axis);
     return std::vector<Tensor>(parts.begin(), parts.end());
@@ -332,7 +354,8 @@ std::vector<Tensor> run_node(const Node& node, const std::vector<Tensor>& in) {
     if (type == "DT_FLOAT") return {in.at(0).to(torch::kFloat)};
     if (type == "DT_INT32") return {in.at(0).to(torch::kInt32)};
     if (type == "DT_BOOL") return {in.at(0).to(torch::kBool)};
-    throw Error(ExitCode::bad_spec, "node '" + node.name + "': Cast to " + type + " is not supported");
+    throw Error(ExitCode::bad_spec,
+                "node '" + node.name + "': Cast to " + type + " is not supported");
   }
   if (op == "ExpandDims") {
     int64_t a = to_ints(in.at(1)).at(0);
@@ -359,7 +382,8 @@ std::vector<Tensor> run_node(const Node& node, const std::vector<Tensor>& in) {
     auto parts = torch::unbind(in.at(0), axis < 0 ? axis + in.at(0).dim() : axis);
     return std::vector<Tensor>(parts.begin(), parts.end());
   }
-  if (op == "ArgMax") return {torch::argmax(in.at(0), axis_of(in.at(1), in.at(0).dim())).to(torch::kInt32)};
+  if (op == "ArgMax")
+    return {torch::argmax(in.at(0), axis_of(in.at(1), in.at(0).dim())).to(torch::kInt32)};
   if (op == "GatherV2") {
     int64_t axis = axis_of(in.at(2), in.at(0).dim());
     Tensor indices = in.at(1).to(torch::kLong);
