@@ -41,7 +41,7 @@ struct OpUnderTest {
             graph::load_pipeline_text("ops:\n  - {name: decode, op: decode}\n  - " + op_yaml + "\n",
                                       "test.yaml", ops::builtin_registry().catalog())) {
     const spec::OpSpec& spec = pipeline.spec.ops[1];
-    ops::OpContext ctx{&spec, {}, {"a.mp4", "b.mp4"}, std::move(out_dir)};
+    ops::OpContext ctx{&spec, {}, {"a.mp4", "b.mp4"}, std::move(out_dir), {}};
     for (const auto& [name, knob] : spec.knobs) ctx.config[name] = knob.values.front();
     op = ops::builtin_registry().create(spec.kind, ctx);
   }
