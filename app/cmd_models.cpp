@@ -38,11 +38,14 @@ int models_command(const ModelsOptions& options) {
     models::ModelInfo info = models::describe_model(spec.path);
     nlohmann::json entry = {{"name", spec.name},
                             {"path", spec.path},
+                            {"format", info.format},
                             {"ops", info.op_count},
                             {"parameters", info.parameter_count}};
     if (!options.json) {
-      std::printf("%s (%s): %zu ops, %.2fM parameters\n", spec.name.c_str(), spec.path.c_str(),
-                  info.op_count, info.parameter_count / 1e6);
+      std::printf("%s (%s, %s): %zu ops, %.2fM parameters\n", spec.name.c_str(), spec.path.c_str(),
+                  info.format.c_str(), info.op_count, info.parameter_count / 1e6);
+      if (info.format == "torchscript")
+        std::printf("  in  as declared in models: %s\n", spec.fields.dump().c_str());
       for (const auto& t : info.inputs)
         std::printf("  in  %-20s %-8s %s\n", t.name.c_str(), t.dtype.c_str(),
                     shape_text(t.shape).c_str());
@@ -54,7 +57,9 @@ int models_command(const ModelsOptions& options) {
       entry["inputs"].push_back({{"name", t.name}, {"shape", t.shape}, {"dtype", t.dtype}});
     for (const auto& t : info.outputs)
       entry["outputs"].push_back({{"name", t.name}, {"shape", t.shape}, {"dtype", t.dtype}});
-    if (options.bench) {
+    if (options.bench && info.format == "torchscript" && !options.json)
+      std::printf("  --bench times TFJS models only; llama run reports this one's latency\n");
+    if (options.bench && info.format == "tfjs") {
       if (!options.json)
         std::printf("  %-8s %-6s %12s %16s\n", "threads", "batch", "ms/frame", "min-max");
       for (int threads : options.threads)

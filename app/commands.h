@@ -13,5 +13,6 @@ using Command = std::function<int()>;
 Command add_run_command(CLI::App& app);
 Command add_validate_command(CLI::App& app);
 Command add_models_command(CLI::App& app);
+Command add_profile_command(CLI::App& app);
 
 }  // namespace llama::app

@@ -17,6 +17,7 @@ enum class ExitCode : int {
   runtime = 5,       // an op failed while running
   output = 6,        // cannot write results (--out not writable, disk full)
   slo_missed = 7,    // --strict and the job missed its SLO
+  bad_store = 8,     // profile store corrupt, or from a newer llama
   interrupted = 130  // SIGINT: partial results flushed and marked incomplete
 };
 

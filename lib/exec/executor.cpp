@@ -37,7 +37,7 @@ class Run {
     for (size_t i = 0; i < nodes_.size(); ++i) {
       const spec::OpSpec& op = *graph_.nodes()[i].op;
       ops::OpContext ctx{&op, first_config(op), options.videos, options.out_dir, {}};
-      for (const spec::ModelSpec& m : pipeline.spec.models) ctx.models[m.name] = m.path;
+      for (const spec::ModelSpec& m : pipeline.spec.models) ctx.models[m.name] = m;
       NodeState& n = nodes_[i];
       // `outputs:` picks which writers run; the others are never built, so they write nothing.
       bool writer = !graph_.nodes()[i].signature->produces_items;

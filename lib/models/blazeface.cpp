@@ -21,7 +21,6 @@ constexpr int kFineGrid = 16, kFineAnchors = 2;
 constexpr int kCoarseGrid = 8, kCoarseAnchors = 6;
 constexpr int64_t kFineCount = kFineGrid * kFineGrid * kFineAnchors;          // 512
 constexpr int64_t kCoarseCount = kCoarseGrid * kCoarseGrid * kCoarseAnchors;  // 384
-constexpr int64_t kMaxCandidates = 1000;
 
 // [count, 2] anchor centres (x, y) in input pixels, in the outputs' row order.
 torch::Tensor anchors(int input_size, const torch::Device& device) {
@@ -153,18 +152,9 @@ class BlazefaceDetector : public Detector {
         d.keypoints.push_back({to_x(an[k][0] + r[k][4 + 2 * p]), to_y(an[k][1] + r[k][5 + 2 * p])});
       candidates[w[k][0]].push_back(std::move(d));
     }
-    std::vector<std::vector<Detection>> results(images.size());
-    for (size_t i = 0; i < images.size(); ++i) {
-      std::vector<Detection>& c = candidates[i];
-      if (static_cast<int64_t>(c.size()) > kMaxCandidates) {
-        std::stable_sort(c.begin(), c.end(),
-                         [](const Detection& a, const Detection& b) { return a.score > b.score; });
-        c.resize(kMaxCandidates);
-      }
-      for (size_t k : non_max_suppression(c, options_.iou, options_.max_detections))
-        results[i].push_back(c[k]);
-    }
-    return results;
+    for (std::vector<Detection>& c : candidates)
+      c = keep_best(std::move(c), options_.iou, options_.max_detections);
+    return candidates;
   }
 
   DetectorOptions options_;

@@ -5,6 +5,7 @@
 #include <filesystem>
 
 #include "base/error.h"
+#include "models/device.h"
 
 namespace llama::models {
 
@@ -22,19 +23,6 @@ bool starts_with(const std::string& s, const std::string& prefix) {
   return s.compare(0, prefix.size(), prefix) == 0;
 }
 
-torch::Device parse_device(const DetectorOptions& options) {
-  if (options.device == "cpu") return torch::kCPU;
-  if (options.device == "cuda") {
-    if (!torch::cuda::is_available())
-      throw Error(ExitCode::bad_spec, options.model_json +
-                                          ": device cuda asked for, but this libtorch sees no "
-                                          "CUDA device (use device: cpu)");
-    return torch::kCUDA;
-  }
-  throw Error(ExitCode::bad_spec,
-              options.model_json + ": unknown device '" + options.device + "' (use cpu or cuda)");
-}
-
 }  // namespace
 
 std::unique_ptr<Detector> make_detector(const DetectorOptions& options) {
@@ -49,7 +37,7 @@ std::unique_ptr<Detector> make_detector(const DetectorOptions& options) {
   std::error_code error;
   if (!std::filesystem::is_regular_file(file, error))
     throw Error(ExitCode::bad_spec, file + ": model file not found (scripts/setup fetches it)");
-  torch::Device device = parse_device(options);
+  torch::Device device = parse_device(options.device, options.model_json);
   try {
     return nanodet ? detail::make_nanodet_detector(options, device)
                    : detail::make_blazeface_detector(options, device);

@@ -48,4 +48,8 @@ const std::vector<std::string>& coco_labels();
 std::vector<size_t> non_max_suppression(const std::vector<Detection>& detections,
                                         float iou_threshold, int max_kept);
 
+// What a detector returns for one image: the best 1000 candidates, then NMS, best first.
+std::vector<Detection> keep_best(std::vector<Detection> candidates, float iou_threshold,
+                                 int max_kept);
+
 }  // namespace llama::models

@@ -10,6 +10,7 @@
 #include <cmath>
 
 #include "base/error.h"
+#include "models/device.h"
 #include "models/tfjs/tfjs_model.h"
 
 namespace llama::models {
@@ -17,17 +18,6 @@ namespace llama::models {
 namespace {
 
 constexpr int kInputSize = 112;  // mobilefacenet's img_inputs is [N, 112, 112, 3]
-
-torch::Device parse_device(const std::string& device, const std::string& model) {
-  if (device == "cpu") return torch::kCPU;
-  if (device.rfind("cuda", 0) == 0) {
-    if (!torch::cuda::is_available())
-      throw Error(ExitCode::runtime,
-                  model + ": device " + device + " asked for, but CUDA is not available");
-    return torch::Device(device);
-  }
-  throw Error(ExitCode::bad_spec, model + ": unknown device '" + device + "' (use cpu or cuda)");
-}
 
 // The model was trained on square, face-centred crops; a detector's box is rarely square,
 // so take the square of its longer side around the same centre (clamped to the image by

@@ -2,9 +2,12 @@
 
 #include <algorithm>
 #include <chrono>
+#include <filesystem>
 
 #include <ATen/Parallel.h>
+#include <torch/script.h>
 
+#include "base/error.h"
 #include "models/tfjs/tfjs_model.h"
 
 namespace llama::models {
@@ -25,11 +28,42 @@ std::vector<torch::Tensor> zero_inputs(const tfjs::TfjsModel& model, int batch) 
 
 }  // namespace
 
-ModelInfo describe_model(const std::string& model_json) {
-  tfjs::TfjsModel model(model_json);
+namespace {
+
+ModelInfo describe_torchscript(const std::string& path) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec))
+    throw Error(ExitCode::bad_spec, path + ": no such model file (scripts/setup fetches ours)");
+  torch::jit::Module module;
+  try {
+    module = torch::jit::load(path, torch::kCPU);
+  } catch (const c10::Error&) {
+    throw Error(ExitCode::bad_spec, path + ": not a TorchScript file (a model path not ending in " +
+                                        ".json must be one)");
+  }
   ModelInfo info;
-  info.path = model_json;
+  info.path = path;
+  info.name = std::filesystem::path(path).stem().string();
+  info.format = "torchscript";
+  for (const torch::Tensor& p : module.parameters()) info.parameter_count += p.numel();
+  for (const torch::jit::Node* node : module.get_method("forward").graph()->nodes()) {
+    (void)node;
+    ++info.op_count;
+  }
+  return info;
+}
+
+}  // namespace
+
+ModelInfo describe_model(const std::string& path) {
+  const std::string ext = ".json";
+  if (path.size() < ext.size() || path.compare(path.size() - ext.size(), ext.size(), ext) != 0)
+    return describe_torchscript(path);
+  tfjs::TfjsModel model(path);
+  ModelInfo info;
+  info.path = path;
   info.name = model.name();
+  info.format = "tfjs";
   for (size_t i = 0; i < model.input_names().size(); ++i)
     info.inputs.push_back(
         {model.input_names()[i], model.input_shapes()[i], model.input_dtypes()[i]});

@@ -1,5 +1,5 @@
-// What `llama models` shows about a TFJS model file, and its measured speed. No torch in
-// this header: the CLI reads it.
+// What `llama models` shows about a model file (TFJS or TorchScript), and its measured speed. No
+// torch in this header: the CLI reads it.
 #pragma once
 
 #include <cstdint>
@@ -17,13 +17,15 @@ struct TensorInfo {
 struct ModelInfo {
   std::string path;
   std::string name;
+  std::string format;  // "tfjs" or "torchscript" (whose inputs only the pipeline declares)
   std::vector<TensorInfo> inputs;
   std::vector<TensorInfo> outputs;  // shapes from one run on zeros at batch 1
   size_t op_count = 0;
   int64_t parameter_count = 0;
 };
 
-ModelInfo describe_model(const std::string& model_json);  // throws Error(bad_spec)
+// A path ending in .json is a TFJS graph model, anything else a TorchScript file.
+ModelInfo describe_model(const std::string& path);  // throws Error(bad_spec)
 
 struct BenchResult {
   int threads = 1;
@@ -33,7 +35,7 @@ struct BenchResult {
   double ms_max = 0;        // slowest run, per frame
 };
 
-// Runs the model on zeros of its input shape: one warm-up, then `runs` timed runs.
+// Runs a TFJS model on zeros of its input shape: one warm-up, then `runs` timed runs.
 BenchResult bench_model(const std::string& model_json, int threads, int batch, int runs);
 
 }  // namespace llama::models

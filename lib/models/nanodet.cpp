@@ -17,8 +17,6 @@ constexpr int kInputSize = 416;
 constexpr int kClasses = 80;
 constexpr int kBins = 11;                // distance distribution per box side: 0..10 strides
 constexpr int kStrides[] = {8, 16, 32};  // 52x52, 26x26, 13x13 cells
-// Candidates per image that reach NMS: bounds its quadratic cost when min_score is tiny.
-constexpr int64_t kMaxCandidates = 1000;
 
 class NanodetDetector : public Detector {
  public:
@@ -126,18 +124,9 @@ class NanodetDetector : public Detector {
       d.score = sc[k];
       candidates[w[k][0]].push_back(std::move(d));
     }
-    std::vector<std::vector<Detection>> results(images.size());
-    for (size_t i = 0; i < images.size(); ++i) {
-      std::vector<Detection>& c = candidates[i];
-      if (static_cast<int64_t>(c.size()) > kMaxCandidates) {
-        std::stable_sort(c.begin(), c.end(),
-                         [](const Detection& a, const Detection& b) { return a.score > b.score; });
-        c.resize(kMaxCandidates);
-      }
-      for (size_t k : non_max_suppression(c, options_.iou, options_.max_detections))
-        results[i].push_back(c[k]);
-    }
-    return results;
+    for (std::vector<Detection>& c : candidates)
+      c = keep_best(std::move(c), options_.iou, options_.max_detections);
+    return candidates;
   }
 
   DetectorOptions options_;

@@ -27,4 +27,20 @@ std::vector<size_t> non_max_suppression(const std::vector<Detection>& detections
   return kept;
 }
 
+// NMS compares every kept box with every candidate; a low min_score on a busy frame can
+// give thousands, so only the best few hundred are worth judging.
+std::vector<Detection> keep_best(std::vector<Detection> candidates, float iou_threshold,
+                                 int max_kept) {
+  constexpr size_t kMaxCandidates = 1000;
+  if (candidates.size() > kMaxCandidates) {
+    std::stable_sort(candidates.begin(), candidates.end(),
+                     [](const Detection& a, const Detection& b) { return a.score > b.score; });
+    candidates.resize(kMaxCandidates);
+  }
+  std::vector<Detection> kept;
+  for (size_t k : non_max_suppression(candidates, iou_threshold, max_kept))
+    kept.push_back(std::move(candidates[k]));
+  return kept;
+}
+
 }  // namespace llama::models

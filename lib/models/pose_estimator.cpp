@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "base/error.h"
+#include "models/device.h"
 #include "models/tfjs/tfjs_model.h"
 
 namespace llama::models {
@@ -19,17 +20,6 @@ const std::array<const char*, kKeypoints> kNames = {
     "nose",           "left_eye",   "right_eye",   "left_ear",   "right_ear",   "left_shoulder",
     "right_shoulder", "left_elbow", "right_elbow", "left_wrist", "right_wrist", "left_hip",
     "right_hip",      "left_knee",  "right_knee",  "left_ankle", "right_ankle"};
-
-torch::Device parse_device(const std::string& device, const std::string& model) {
-  if (device == "cpu") return torch::kCPU;
-  if (device.rfind("cuda", 0) == 0) {
-    if (!torch::cuda::is_available())
-      throw Error(ExitCode::runtime,
-                  model + ": device " + device + " asked for, but CUDA is not available");
-    return torch::Device(device);
-  }
-  throw Error(ExitCode::bad_spec, model + ": unknown device '" + device + "' (use cpu or cuda)");
-}
 
 // The whole pixels a region covers, clamped to the image, as crop_resize_batch crops them;
 // computed here too because the keypoints must be mapped back through exactly the

@@ -2,6 +2,7 @@
 #include "models/segmenter.h"
 
 #include "base/error.h"
+#include "models/device.h"
 #include "models/tfjs/tfjs_model.h"
 
 namespace llama::models {
@@ -9,17 +10,6 @@ namespace llama::models {
 namespace {
 
 constexpr int kInputSize = 256;  // selfie's input_1 is [N, 256, 256, 3], pixels / 255
-
-torch::Device parse_device(const std::string& device, const std::string& model) {
-  if (device == "cpu") return torch::kCPU;
-  if (device.rfind("cuda", 0) == 0) {
-    if (!torch::cuda::is_available())
-      throw Error(ExitCode::runtime,
-                  model + ": device " + device + " asked for, but CUDA is not available");
-    return torch::Device(device);
-  }
-  throw Error(ExitCode::bad_spec, model + ": unknown device '" + device + "' (use cpu or cuda)");
-}
 
 }  // namespace
 

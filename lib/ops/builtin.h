@@ -17,5 +17,8 @@ void register_crop_op(OpRegistry& registry);
 void register_embed_op(OpRegistry& registry);
 void register_match_op(OpRegistry& registry);
 void register_track_op(OpRegistry& registry);
+void register_pose_op(OpRegistry& registry);
+void register_segment_op(OpRegistry& registry);
+void register_classify_op(OpRegistry& registry);
 
 }  // namespace llama::ops

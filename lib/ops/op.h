@@ -16,10 +16,10 @@ namespace llama::ops {
 
 struct OpContext {
   const spec::OpSpec* spec = nullptr;
-  std::map<std::string, std::string> config;  // knob -> chosen value
-  std::vector<std::string> videos;            // the job's input videos, in order
-  std::string out_dir;                        // where sinks and encoders write
-  std::map<std::string, std::string> models;  // the pipeline's `models:`, name -> path
+  std::map<std::string, std::string> config;      // knob -> chosen value
+  std::vector<std::string> videos;                // the job's input videos, in order
+  std::string out_dir;                            // where sinks and encoders write
+  std::map<std::string, spec::ModelSpec> models;  // the pipeline's `models:` by name
 
   // Typed access to params, falling back to a default when the param is absent.
   std::string param_string(const std::string& name, const std::string& fallback) const;
@@ -27,8 +27,9 @@ struct OpContext {
   double param_duration_s(const std::string& name, double fallback) const;
   // A path param, resolved against the pipeline file's folder like `input:` is.
   std::string param_path(const std::string& name) const;
-  // The file of the model a `model` param names (validated against `models:`).
-  std::string model_path(const std::string& param) const;
+  // The model a `model` param names (validated against `models:`), and its file.
+  const spec::ModelSpec& model(const std::string& param) const;
+  std::string model_path(const std::string& param) const { return model(param).path; }
   // A knob's chosen value as a number, or the fallback when the op has no such knob.
   double knob_number(const std::string& name, double fallback) const;
   std::string knob_string(const std::string& name, const std::string& fallback) const;

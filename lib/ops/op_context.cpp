@@ -44,7 +44,7 @@ std::string OpContext::param_path(const std::string& name) const {
   return (fs::path(spec->where.file).parent_path() / path).lexically_normal().string();
 }
 
-std::string OpContext::model_path(const std::string& param) const {
+const spec::ModelSpec& OpContext::model(const std::string& param) const {
   std::string name = param_string(param, "");
   auto it = models.find(name);
   if (it == models.end())

@@ -32,6 +32,9 @@ void register_builtin_ops(OpRegistry& registry) {
   register_embed_op(registry);
   register_match_op(registry);
   register_track_op(registry);
+  register_pose_op(registry);
+  register_segment_op(registry);
+  register_classify_op(registry);
 }
 
 const OpRegistry& builtin_registry() {

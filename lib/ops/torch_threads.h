@@ -1,10 +1,22 @@
 // Torch's intra-op thread count is process-wide; ops that run models set it from their
 // `threads` knob right before each invocation (the executor runs one invocation per op at
-// a time, and the planner owns the sum).
+// a time, and the planner owns the sum). Also the few facts about torch that layers without
+// torch need (the profiler's knob space and hardware fingerprint): asked here, so no header
+// outside ops and models includes torch.
 #pragma once
+
+#include <string>
 
 namespace llama::ops {
 
 void use_torch_threads(int threads);  // 0 leaves torch's setting alone
+
+// True when this libtorch was built with CUDA and sees a CUDA device; false on the CPU-only
+// Debian libtorch, so `device: cuda` is dropped from the knob space there.
+bool cuda_available();
+
+// The libtorch version llama was built against ("1.13.0"), for the profile fingerprint:
+// another torch may run the same model at another speed.
+std::string torch_version();
 
 }  // namespace llama::ops

@@ -48,6 +48,10 @@ struct OpSignature {
   std::vector<std::string> fields;  // fields of the items it makes, for `when:` conditions
   std::vector<ParamSignature> params;
   std::vector<KnobSignature> knobs;
+  // Version of the op's implementation as far as its cost goes: profiles are keyed by it, so
+  // bump it when a change to the op's kernel changes how long it takes (a new algorithm, a
+  // different model runtime), and old measurements become stale instead of wrong-but-used.
+  int impl_version = 1;
 
   const ParamSignature* find_param(const std::string& name) const {
     for (const auto& p : params)

@@ -108,3 +108,27 @@ ops:
     input: decode
 Y
 }
+
+# gray_frame VIDEO N OUT: frame N of VIDEO as raw 8-bit gray.
+gray_frame() {
+  ffmpeg -v error -i "$1" -vf "select=eq(n\,$2)" -frames:v 1 -f rawvideo -pix_fmt gray "$3" ||
+    fail "ffmpeg could not take frame $2 of $1"
+}
+
+# detail_ratio WIDTH SRC DST X0 Y0 X1 Y1: how much detail (mean absolute difference between
+# horizontal neighbours) the box keeps from gray frame SRC to DST; ~1 untouched, ~0 blurred.
+detail_ratio() {
+  python3 - "$@" <<'PY'
+import sys
+w, src, dst = int(sys.argv[1]), open(sys.argv[2], "rb").read(), open(sys.argv[3], "rb").read()
+x0, y0, x1, y1 = map(int, sys.argv[4:8])
+def detail(img):
+    d = [abs(img[y * w + x] - img[y * w + x + 1]) for y in range(y0, y1) for x in range(x0, x1)]
+    return sum(d) / len(d)
+print(f"{detail(dst) / detail(src):.3f}")
+PY
+}
+
+# expect_less A B WHAT / expect_more A B WHAT: numeric comparisons that fail with WHAT.
+expect_less() { awk "BEGIN { exit !($1 < $2) }" || fail "$3: $1 is not below $2"; }
+expect_more() { awk "BEGIN { exit !($1 > $2) }" || fail "$3: $1 is not above $2"; }

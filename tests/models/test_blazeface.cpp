@@ -1,29 +1,14 @@
 // BlazeFace on real images: Messi's face in messi5.jpg (marked by eye) with its keypoints,
 // the face of a Megamind frame; the front-camera graph runs at its own size.
 #include "base/error.h"
-#include "golden_case.h"
 #include "models/detector.h"
+#include "picture.h"
 
 using namespace llama;
 using models::Detection;
 using models::Rect;
 
 namespace {
-
-std::vector<uint8_t> decode_image(const std::string& input, const std::string& filters, int width,
-                                  int height) {
-  std::string cmd = "cd " + test::shell_quote(test::source_dir().string()) +
-                    " && ffmpeg -nostdin -v error -i " + test::shell_quote(input) + " -an -vf " +
-                    test::shell_quote(filters + "format=rgb24") +
-                    " -frames:v 1 -f rawvideo -pix_fmt rgb24 -";
-  std::vector<uint8_t> rgb(static_cast<size_t>(width) * height * 3);
-  FILE* pipe = popen(cmd.c_str(), "r");
-  REQUIRE(pipe);
-  size_t got = std::fread(rgb.data(), 1, rgb.size(), pipe);
-  pclose(pipe);
-  REQUIRE_MESSAGE(got == rgb.size(), input << ": ffmpeg gave " << got << " bytes");
-  return rgb;
-}
 
 models::DetectorOptions face_options(const std::string& model) {
   models::DetectorOptions options;
@@ -39,7 +24,7 @@ bool inside(const std::array<float, 2>& p, const Rect& r) {
 }  // namespace
 
 TEST_CASE("blazeface-back finds Messi's face and its keypoints in messi5.jpg") {
-  std::vector<uint8_t> rgb = decode_image("data/messi5.jpg", "", 548, 342);
+  std::vector<uint8_t> rgb = test::decode_picture("data/messi5.jpg", 548, 342).rgb;
   auto detector = models::make_detector(face_options("blazeface-back"));
   CHECK(detector->model_name() == "blazeface-back");
   std::vector<Detection> faces = detector->detect({{rgb.data(), 548, 342}}).at(0);
@@ -64,7 +49,8 @@ TEST_CASE("blazeface-back finds Messi's face and its keypoints in messi5.jpg") {
 }
 
 TEST_CASE("blazeface-back finds the face in Megamind.avi frame 90") {
-  std::vector<uint8_t> rgb = decode_image("data/Megamind.avi", "trim=start_frame=90,", 720, 528);
+  std::vector<uint8_t> rgb =
+      test::decode_picture("data/Megamind.avi", 720, 528, "trim=start_frame=90,").rgb;
   auto detector = models::make_detector(face_options("blazeface-back"));
   std::vector<Detection> faces = detector->detect({{rgb.data(), 720, 528}}).at(0);
   for (const Detection& d : faces)
@@ -82,7 +68,7 @@ TEST_CASE("blazeface-back finds the face in Megamind.avi frame 90") {
 }
 
 TEST_CASE("blazeface: batches, the front graph, and spec errors") {
-  std::vector<uint8_t> rgb = decode_image("data/messi5.jpg", "", 548, 342);
+  std::vector<uint8_t> rgb = test::decode_picture("data/messi5.jpg", 548, 342).rgb;
   models::ImageView image{rgb.data(), 548, 342};
   auto back = models::make_detector(face_options("blazeface-back"));
   std::vector<Detection> one = back->detect({image}).at(0);

@@ -2,35 +2,14 @@
 // other content far, and a batch giving the same rows as single runs.
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
 
 #include "base/error.h"
-#include "golden_case.h"
 #include "models/face_embedder.h"
+#include "picture.h"
 
 using namespace llama;
 
 namespace {
-
-// An image at its native size, decoded by the ffmpeg CLI (as the goldens are).
-struct Picture {
-  int width = 0, height = 0;
-  std::vector<uint8_t> rgb;
-  models::ImageView view() const { return {rgb.data(), width, height}; }
-};
-
-Picture decode(const std::string& relative, int width, int height) {
-  Picture p{width, height, std::vector<uint8_t>(static_cast<size_t>(width) * height * 3)};
-  std::string cmd = "ffmpeg -nostdin -v error -i " +
-                    test::shell_quote((test::source_dir() / relative).string()) +
-                    " -frames:v 1 -f rawvideo -pix_fmt rgb24 -";
-  FILE* pipe = popen(cmd.c_str(), "r");
-  REQUIRE(pipe);
-  size_t got = std::fread(p.rgb.data(), 1, p.rgb.size(), pipe);
-  pclose(pipe);
-  REQUIRE_MESSAGE(got == p.rgb.size(), "ffmpeg gave " << got << " bytes for " << relative);
-  return p;
-}
 
 double norm(const std::vector<float>& v) {
   double s = 0;
@@ -44,7 +23,7 @@ const models::Rect kGrass{20, 290, 48, 48};  // pitch, bottom left
 }  // namespace
 
 TEST_CASE("face embeddings: unit norm, same face close, grass far, batch rows = single runs") {
-  Picture messi = decode("data/messi5.jpg", 548, 342);
+  test::Picture messi = test::decode_picture("data/messi5.jpg", 548, 342);
   models::FaceEmbedder embedder((test::source_dir() / "models/mobilefacenet.json").string(), "cpu");
   REQUIRE(embedder.embedding_size() == 192);
 
@@ -78,7 +57,7 @@ TEST_CASE("face embeddings: unit norm, same face close, grass far, batch rows = 
 }
 
 TEST_CASE("a face box is grown to the square around its centre") {
-  Picture messi = decode("data/messi5.jpg", 548, 342);
+  test::Picture messi = test::decode_picture("data/messi5.jpg", 548, 342);
   models::FaceEmbedder embedder((test::source_dir() / "models/mobilefacenet.json").string(), "cpu");
   // 32x48 centred on the face's centre squares to exactly kFace.
   auto e = embedder.embed({messi.view()}, {kFace, {226, 88, 32, 48}});
@@ -92,7 +71,7 @@ TEST_CASE("the embedding of Messi's face agrees with tfjs on the ffmpeg-cropped 
   const auto& ref = golden["outputs"][0];
   REQUIRE(ref["stride"] == 1);
   std::vector<float> want = ref["samples"].get<std::vector<float>>();
-  Picture messi = decode("data/messi5.jpg", 548, 342);
+  test::Picture messi = test::decode_picture("data/messi5.jpg", 548, 342);
   models::FaceEmbedder embedder((test::source_dir() / "models/mobilefacenet.json").string(), "cpu");
   std::vector<float> have = embedder.embed({messi.view()}, {kFace}).at(0);
   float d = models::embedding_distance(have, want);

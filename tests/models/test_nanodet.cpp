@@ -3,30 +3,14 @@
 #include <sstream>
 
 #include "base/error.h"
-#include "golden_case.h"
 #include "models/detector.h"
+#include "picture.h"
 
 using namespace llama;
 using models::Detection;
 using models::Rect;
 
 namespace {
-
-// One frame (or image) at its native size as rgb24, decoded by the ffmpeg CLI.
-std::vector<uint8_t> decode_frame(const std::string& input, const std::string& filters, int width,
-                                  int height) {
-  std::string cmd = "cd " + test::shell_quote(test::source_dir().string()) +
-                    " && ffmpeg -nostdin -v error -i " + test::shell_quote(input) + " -an -vf " +
-                    test::shell_quote(filters + "format=rgb24") +
-                    " -frames:v 1 -f rawvideo -pix_fmt rgb24 -";
-  std::vector<uint8_t> rgb(static_cast<size_t>(width) * height * 3);
-  FILE* pipe = popen(cmd.c_str(), "r");
-  REQUIRE(pipe);
-  size_t got = std::fread(rgb.data(), 1, rgb.size(), pipe);
-  pclose(pipe);
-  REQUIRE_MESSAGE(got == rgb.size(), input << ": ffmpeg gave " << got << " bytes");
-  return rgb;
-}
 
 models::DetectorOptions nanodet_options() {
   models::DetectorOptions options;
@@ -45,7 +29,8 @@ std::string describe(const Detection& d) {
 }  // namespace
 
 TEST_CASE("nanodet finds the pedestrians of vtest.avi frame 100") {
-  std::vector<uint8_t> rgb = decode_frame("data/vtest.avi", "trim=start_frame=100,", 768, 576);
+  std::vector<uint8_t> rgb =
+      test::decode_picture("data/vtest.avi", 768, 576, "trim=start_frame=100,").rgb;
   auto detector = models::make_detector(nanodet_options());
   CHECK(detector->model_name() == "nanodet");
   std::vector<Detection> found = detector->detect({{rgb.data(), 768, 576}}).at(0);
@@ -82,7 +67,8 @@ TEST_CASE("nanodet finds the pedestrians of vtest.avi frame 100") {
 }
 
 TEST_CASE("nanodet: a batch of 8 copies gives the single frame's detections") {
-  std::vector<uint8_t> rgb = decode_frame("data/vtest.avi", "trim=start_frame=100,", 768, 576);
+  std::vector<uint8_t> rgb =
+      test::decode_picture("data/vtest.avi", 768, 576, "trim=start_frame=100,").rgb;
   auto detector = models::make_detector(nanodet_options());
   models::ImageView frame{rgb.data(), 768, 576};
   std::vector<Detection> one = detector->detect({frame}).at(0);
@@ -100,7 +86,8 @@ TEST_CASE("nanodet: a batch of 8 copies gives the single frame's detections") {
 }
 
 TEST_CASE("nanodet: class filter, and options it cannot honour are spec errors") {
-  std::vector<uint8_t> rgb = decode_frame("data/vtest.avi", "trim=start_frame=100,", 768, 576);
+  std::vector<uint8_t> rgb =
+      test::decode_picture("data/vtest.avi", 768, 576, "trim=start_frame=100,").rgb;
   models::DetectorOptions options = nanodet_options();
   options.classes = {"car"};
   std::vector<Detection> cars = models::make_detector(options)->detect({{rgb.data(), 768, 576}})[0];

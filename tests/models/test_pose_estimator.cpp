@@ -1,34 +1,13 @@
 // PoseEstimator on messi5.jpg: Messi's nose found in his head, every keypoint named and in
 // the image, regions mapped back to source pixels.
-#include <cstdio>
 
 #include "base/error.h"
-#include "golden_case.h"
 #include "models/pose_estimator.h"
+#include "picture.h"
 
 using namespace llama;
 
 namespace {
-
-// An image at its native size, decoded by the ffmpeg CLI (as the goldens are).
-struct Picture {
-  int width = 0, height = 0;
-  std::vector<uint8_t> rgb;
-  models::ImageView view() const { return {rgb.data(), width, height}; }
-};
-
-Picture decode(const std::string& relative, int width, int height) {
-  Picture p{width, height, std::vector<uint8_t>(static_cast<size_t>(width) * height * 3)};
-  std::string cmd = "ffmpeg -nostdin -v error -i " +
-                    test::shell_quote((test::source_dir() / relative).string()) +
-                    " -frames:v 1 -f rawvideo -pix_fmt rgb24 -";
-  FILE* pipe = popen(cmd.c_str(), "r");
-  REQUIRE(pipe);
-  size_t got = std::fread(p.rgb.data(), 1, p.rgb.size(), pipe);
-  pclose(pipe);
-  REQUIRE_MESSAGE(got == p.rgb.size(), "ffmpeg gave " << got << " bytes for " << relative);
-  return p;
-}
 
 const char* const kCoco[17] = {
     "nose",           "left_eye",   "right_eye",   "left_ear",   "right_ear",   "left_shoulder",
@@ -52,7 +31,7 @@ std::string model_json() {
 }  // namespace
 
 TEST_CASE("movenet finds Messi's pose in the whole image") {
-  Picture messi = decode("data/messi5.jpg", 548, 342);
+  test::Picture messi = test::decode_picture("data/messi5.jpg", 548, 342);
   models::PoseEstimator estimator(model_json(), "cpu");
   auto poses = estimator.estimate({messi.view()});
   REQUIRE(poses.size() == 1);
@@ -79,7 +58,7 @@ TEST_CASE("the whole-image pose agrees with tfjs on the ffmpeg-scaled input") {
   const auto& ref = golden["outputs"][0];
   REQUIRE(ref["stride"] == 1);
   std::vector<float> want = ref["samples"].get<std::vector<float>>();  // 17 x (y, x, score)
-  Picture messi = decode("data/messi5.jpg", 548, 342);
+  test::Picture messi = test::decode_picture("data/messi5.jpg", 548, 342);
   models::PoseEstimator estimator(model_json(), "cpu");
   auto pose = estimator.estimate({messi.view()}).at(0);
   int compared = 0;
@@ -95,7 +74,7 @@ TEST_CASE("the whole-image pose agrees with tfjs on the ffmpeg-scaled input") {
 }
 
 TEST_CASE("regions: keypoints in source pixels, inside the region; images batch") {
-  Picture messi = decode("data/messi5.jpg", 548, 342);
+  test::Picture messi = test::decode_picture("data/messi5.jpg", 548, 342);
   models::PoseEstimator estimator(model_json(), "cpu");
   // Messi's box, and the same box running off the image's right and bottom (clamped).
   models::Rect box{60, 50, 420, 292};

@@ -1,33 +1,12 @@
 // Segmenter on messi5.jpg: a source-sized 0..1 mask, high on Messi's body, low on the grass.
 #include <algorithm>
-#include <cstdio>
 
-#include "golden_case.h"
 #include "models/segmenter.h"
+#include "picture.h"
 
 using namespace llama;
 
 namespace {
-
-// An image at its native size, decoded by the ffmpeg CLI (as the goldens are).
-struct Picture {
-  int width = 0, height = 0;
-  std::vector<uint8_t> rgb;
-  models::ImageView view() const { return {rgb.data(), width, height}; }
-};
-
-Picture decode(const std::string& relative, int width, int height) {
-  Picture p{width, height, std::vector<uint8_t>(static_cast<size_t>(width) * height * 3)};
-  std::string cmd = "ffmpeg -nostdin -v error -i " +
-                    test::shell_quote((test::source_dir() / relative).string()) +
-                    " -frames:v 1 -f rawvideo -pix_fmt rgb24 -";
-  FILE* pipe = popen(cmd.c_str(), "r");
-  REQUIRE(pipe);
-  size_t got = std::fread(p.rgb.data(), 1, p.rgb.size(), pipe);
-  pclose(pipe);
-  REQUIRE_MESSAGE(got == p.rgb.size(), "ffmpeg gave " << got << " bytes for " << relative);
-  return p;
-}
 
 double mean_in(const models::Mask& m, int x0, int y0, int x1, int y1) {
   double sum = 0;
@@ -43,7 +22,7 @@ std::string model_json() {
 }  // namespace
 
 TEST_CASE("selfie segments Messi: mask at source size, body high, grass low") {
-  Picture messi = decode("data/messi5.jpg", 548, 342);
+  test::Picture messi = test::decode_picture("data/messi5.jpg", 548, 342);
   models::Segmenter segmenter(model_json(), "cpu");
   auto masks = segmenter.segment({messi.view()});
   REQUIRE(masks.size() == 1);
@@ -61,8 +40,8 @@ TEST_CASE("selfie segments Messi: mask at source size, body high, grass low") {
 }
 
 TEST_CASE("a batch of different sizes: one mask per image at its own size") {
-  Picture messi = decode("data/messi5.jpg", 548, 342);
-  Picture frame = decode("data/vtest.avi", 768, 576);
+  test::Picture messi = test::decode_picture("data/messi5.jpg", 548, 342);
+  test::Picture frame = test::decode_picture("data/vtest.avi", 768, 576);
   models::Segmenter segmenter(model_json(), "cpu");
   auto single = segmenter.segment({messi.view()});
   auto masks = segmenter.segment({frame.view(), messi.view()});

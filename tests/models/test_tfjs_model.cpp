@@ -90,6 +90,19 @@ TEST_CASE("inputs of the wrong shape or dtype are refused, naming the model and 
   CHECK_THROWS_AS(model.run({}), Error);
 }
 
+TEST_CASE("a graph that fixes its batch size refuses a larger batch instead of answering once") {
+  models::tfjs::TfjsModel model(model_path("movenet-lightning").string());
+  CHECK(model.run({torch::zeros({1, 192, 192, 3}, torch::kInt32)}).at(0).size(0) == 1);
+  try {
+    model.run({torch::zeros({2, 192, 192, 3}, torch::kInt32)});
+    FAIL("expected an error");
+  } catch (const Error& e) {
+    CHECK(e.code() == ExitCode::runtime);
+    CHECK(std::string(e.what()).find("movenet-lightning") != std::string::npos);
+    CHECK(std::string(e.what()).find("1 rows for a batch of 2") != std::string::npos);
+  }
+}
+
 TEST_CASE("a missing model file names the file and the fix") {
   std::string error = load_error("/no/such/model.json");
   CHECK(error.find("/no/such/model.json") != std::string::npos);

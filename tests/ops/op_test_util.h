@@ -34,14 +34,18 @@ inline ops::Item frame_item(std::shared_ptr<video::Frame> f, int video = 0) {
   return item;
 }
 
-// Builds the op named `name` from a one-op-after-decode pipeline, as the executor would.
+// Builds the last op of a decode -> [upstream ops] -> op pipeline, as the executor would.
+// `head` goes before `ops:` (e.g. a `models:` section); `upstream` is more op lines, for ops
+// that cannot take frames straight from decode.
 struct OpUnderTest {
-  explicit OpUnderTest(const std::string& op_yaml, std::string out_dir = ".")
-      : pipeline(
-            graph::load_pipeline_text("ops:\n  - {name: decode, op: decode}\n  - " + op_yaml + "\n",
-                                      "test.yaml", ops::builtin_registry().catalog())) {
-    const spec::OpSpec& spec = pipeline.spec.ops[1];
+  explicit OpUnderTest(const std::string& op_yaml, std::string out_dir = ".",
+                       const std::string& head = "", const std::string& upstream = "")
+      : pipeline(graph::load_pipeline_text(
+            head + "ops:\n  - {name: decode, op: decode}\n" + upstream + "  - " + op_yaml + "\n",
+            "test.yaml", ops::builtin_registry().catalog())) {
+    const spec::OpSpec& spec = pipeline.spec.ops.back();
     ops::OpContext ctx{&spec, {}, {"a.mp4", "b.mp4"}, std::move(out_dir), {}};
+    for (const spec::ModelSpec& m : pipeline.spec.models) ctx.models[m.name] = m;
     for (const auto& [name, knob] : spec.knobs) ctx.config[name] = knob.values.front();
     op = ops::builtin_registry().create(spec.kind, ctx);
   }

@@ -1,5 +1,6 @@
 #include <doctest/doctest.h>
 
+#include "base/error.h"
 #include "op_test_util.h"
 
 using namespace llama;
@@ -43,4 +44,47 @@ TEST_CASE("blur of the whole frame, and of a frame without boxes") {
   test::OpUnderTest boxes("{name: b, op: blur, input: decode}");
   auto same = boxes.run({test::frame_item(f)});
   CHECK(same[0].frame.get() == f.get());  // nothing to blur: no copy
+}
+
+TEST_CASE("blur by a mask: weight 1 blurs, 0 keeps, and the mask wins over boxes") {
+  test::OpUnderTest b("{name: b, op: blur, input: decode, params: {radius: 4}}");
+  auto f = test::solid_frame(64, 48, 0);
+  for (int x = 0; x < 64; x += 2) test::paint(*f, x, 0, 1, 48, 255);
+  ops::Item item = test::frame_item(f);
+  auto mask = std::make_shared<std::vector<float>>(64 * 48, 0.0f);
+  for (int y = 0; y < 48; ++y)
+    for (int x = 0; x < 32; ++x) (*mask)[y * 64 + x] = 1.0f;  // the left half is a "person"
+  item.mask = mask;
+  item.boxes = {{40, 8, 16, 16}};  // ignored: the mask says what to blur
+  auto out = b.run({item});
+  const video::Frame& blurred = *out.at(0).frame;
+  CHECK(std::abs(int(pixel(blurred, 16, 20)) - 128) < 20);
+  CHECK(std::abs(int(pixel(blurred, 17, 20)) - 128) < 20);
+  CHECK(pixel(blurred, 48, 16) == 255);  // inside the box, outside the mask: sharp
+  CHECK(pixel(blurred, 49, 16) == 0);
+  CHECK(pixel(*f, 16, 20) == 255);  // the shared input is untouched
+
+  // A half weight lands halfway between the pixel and its blur.
+  std::fill(mask->begin(), mask->end(), 0.5f);
+  auto half = b.run({item});
+  CHECK(std::abs(int(pixel(*half.at(0).frame, 16, 20)) - (255 + 128) / 2) < 20);
+}
+
+TEST_CASE("blur: target mask on a frame without one names the fix; an empty mask copies") {
+  test::OpUnderTest b("{name: redact, op: blur, input: decode, params: {target: mask}}");
+  auto f = test::solid_frame(16, 16, 0, 0.0, 7);
+  try {
+    b.run({test::frame_item(f)});
+    FAIL("expected an error");
+  } catch (const Error& e) {
+    CHECK(e.code() == ExitCode::runtime);
+    std::string what = e.what();
+    CHECK(what.find("redact") != std::string::npos);
+    CHECK(what.find("frame 7") != std::string::npos);
+    CHECK(what.find("segment") != std::string::npos);
+  }
+  ops::Item item = test::frame_item(f);
+  item.mask = std::make_shared<std::vector<float>>(16 * 16, 0.0f);
+  auto out = b.run({item});
+  CHECK(pixel(*out.at(0).frame, 3, 3) == 0);
 }

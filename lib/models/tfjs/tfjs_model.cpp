@@ -78,6 +78,17 @@ std::vector<torch::Tensor> TfjsModel::run(const std::vector<torch::Tensor>& inpu
   }
   std::vector<torch::Tensor> outputs;
   for (const NodeInput& out : graph_.outputs) outputs.push_back(values[out.node].at(out.output));
+  // Some graphs write batch 1 into constants (movenet's ArgMax/GatherNd indices) and quietly
+  // answer a batch of N with one row; a wrong answer must not look like a right one.
+  int64_t batch = inputs.empty() || inputs[0].dim() == 0 ? 1 : inputs[0].size(0);
+  for (size_t i = 0; i < outputs.size() && batch > 1; ++i)
+    if (outputs[i].dim() > 0 && outputs[i].size(0) != batch)
+      throw Error(ExitCode::runtime, "model " + graph_.name + ": output '" +
+                                         graph_.nodes[graph_.outputs[i].node].name + "' has " +
+                                         std::to_string(outputs[i].size(0)) +
+                                         " rows for a batch of " + std::to_string(batch) +
+                                         " (the graph fixes its batch size: run one image " +
+                                         "at a time)");
   return outputs;
 }
 

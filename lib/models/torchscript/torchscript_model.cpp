@@ -6,6 +6,7 @@
 #include <torch/script.h>
 
 #include "base/error.h"
+#include "models/device.h"
 
 namespace llama::models::torchscript {
 
@@ -24,17 +25,6 @@ std::string last_line(const std::string& s) {
   size_t newline = s.rfind('\n', end);
   size_t start = newline == std::string::npos ? 0 : newline + 1;
   return s.substr(start, end + 1 - start);
-}
-
-torch::Device parse_device(const std::string& device, const std::string& path) {
-  if (device == "cpu") return torch::kCPU;
-  if (device.rfind("cuda", 0) == 0) {
-    if (!torch::cuda::is_available())
-      throw Error(ExitCode::runtime,
-                  path + ": device " + device + " asked for, but CUDA is not available");
-    return torch::Device(device);
-  }
-  throw Error(ExitCode::bad_spec, path + ": unknown device '" + device + "' (use cpu or cuda)");
 }
 
 void check_spec(const TorchScriptSpec& s) {

@@ -1,0 +1,263 @@
+// llama profile PIPELINE: measure what each op costs at each config on this machine (and the
+// pipeline's fan-out and branch rates) into the profile store; --show prints what is there.
+#include <unistd.h>
+
+#include <atomic>
+#include <csignal>
+#include <cstdio>
+#include <iostream>
+#include <memory>
+#include <optional>
+
+#include "base/error.h"
+#include "commands.h"
+#include "graph/graph.h"
+#include "ops/registry.h"
+#include "ops/torch_threads.h"
+#include "profile/fingerprint.h"
+#include "profile/profiler.h"
+#include "profile/store.h"
+#include "profile_view.h"
+#include "spec/duration.h"
+#include "video/video_files.h"
+
+namespace llama::app {
+
+namespace {
+
+struct ProfileCommandOptions {
+  std::string pipeline;
+  std::vector<std::string> inputs;
+  std::string budget = "60s";
+  int sample = 20;
+  std::string store_dir = "profiles";
+  bool force = false;
+  bool show = false;
+  bool reset = false;
+  bool json = false;
+  bool quiet = false;
+};
+
+std::atomic<bool> g_interrupted{false};
+
+void on_sigint(int) {
+  g_interrupted = true;
+}
+
+// The GPU's name and memory, from nvidia-smi: libtorch's C++ API does not say them without
+// CUDA headers, and the fingerprint must tell an A100 from a T4. Empty when there is none.
+void fill_gpu(profile::Fingerprint& fp) {
+  FILE* pipe = popen(
+      "nvidia-smi --query-gpu=name,memory.total --format=csv,noheader,nounits -i 0 2>/dev/null",
+      "r");
+  if (!pipe) return;
+  char line[512] = {0};
+  bool got = fgets(line, sizeof line, pipe) != nullptr;
+  pclose(pipe);
+  if (!got) return;
+  std::string text(line);
+  size_t comma = text.rfind(',');
+  if (comma == std::string::npos) return;
+  fp.gpu_name = text.substr(0, comma);
+  try {
+    fp.gpu_memory_mb = std::stoll(text.substr(comma + 1));
+  } catch (const std::exception&) {
+    fp.gpu_memory_mb = 0;
+  }
+}
+
+profile::Fingerprint this_machine(bool cuda) {
+  profile::Fingerprint fp = profile::cpu_fingerprint();
+  fp.torch_version = ops::torch_version();
+  if (cuda) fill_gpu(fp);
+  return fp;
+}
+
+// Progress on stderr: one line rewritten in place on a terminal, else one line per op (a
+// log file full of \r is unreadable).
+class ProgressLine {
+ public:
+  explicit ProgressLine(bool quiet) : quiet_(quiet), tty_(isatty(STDERR_FILENO)) {}
+  ~ProgressLine() { clear(); }
+
+  void update(const profile::Progress& p) {
+    if (quiet_) return;
+    if (tty_) {
+      std::string line = "profiling " + p.op + " " + profile::format_config(p.config) + "  " +
+                         std::to_string(static_cast<int>(p.seconds_left + 0.5)) + "s left";
+      if (line.size() > 110) line = line.substr(0, 107) + "...";
+      std::cerr << "\r\033[K" << line << std::flush;
+      shown_ = true;
+    } else if (p.op != last_op_) {
+      std::cerr << "llama: profiling " << p.op << " (" << static_cast<int>(p.seconds_left + 0.5)
+                << "s of budget left)\n";
+    }
+    last_op_ = p.op;
+  }
+
+  void note(const std::string& line) {
+    clear();
+    if (!quiet_) std::cerr << "llama: warning: " << line << "\n";
+  }
+
+  void info(const std::string& line) {
+    clear();
+    if (!quiet_) std::cerr << "llama: note: " << line << "\n";
+  }
+
+  void clear() {
+    if (shown_) std::cerr << "\r\033[K" << std::flush;
+    shown_ = false;
+  }
+
+ private:
+  bool quiet_;
+  bool tty_;
+  bool shown_ = false;
+  std::string last_op_;
+};
+
+int profile_command(const ProfileCommandOptions& options) {
+  if (options.store_dir.empty())
+    throw Error(ExitCode::usage, "--store is empty; name a folder, e.g. --store profiles");
+  std::optional<double> budget_s = spec::parse_duration_s(options.budget);
+  if (!budget_s || *budget_s <= 0)
+    throw Error(ExitCode::usage, "--budget '" + options.budget + "' is not a positive duration (" +
+                                     spec::kDurationHelp + ")");
+  if (options.pipeline.empty() && !options.reset)
+    throw Error(ExitCode::usage,
+                "name the pipeline to profile, e.g. llama profile pipelines/people_count.yaml");
+
+  bool cuda = ops::cuda_available();
+  profile::Fingerprint fp = this_machine(cuda);
+
+  if (options.reset) {
+    std::optional<std::string> backup = profile::ProfileStore::reset(options.store_dir, fp);
+    if (!options.quiet) {
+      if (backup)
+        std::cerr << "llama: moved this machine's profile store aside to " << *backup
+                  << "; the next llama profile starts a new one\n";
+      else
+        std::cerr << "llama: no profile store for this machine in " << options.store_dir
+                  << "; nothing to reset\n";
+    }
+    if (options.pipeline.empty()) return 0;
+  }
+
+  const ops::OpRegistry& registry = ops::builtin_registry();
+  graph::Pipeline pipeline = graph::load_pipeline(options.pipeline, registry.catalog());
+  std::vector<std::string> videos =
+      options.inputs.empty() ? pipeline.spec.inputs : video::expand_video_inputs(options.inputs);
+
+  std::vector<std::string> notes;
+  profile::ProfileStore store = profile::ProfileStore::open(options.store_dir, fp, &notes);
+  if (!options.quiet)
+    for (const std::string& n : notes) std::cerr << "llama: note: " << n << "\n";
+
+  if (options.show) {
+    auto targets =
+        profile::profile_targets(pipeline, profile::probe_frame_size(videos), cuda, nullptr);
+    nlohmann::json view = profile_view(pipeline, targets, store);
+    if (options.json)
+      std::cout << view.dump(2) << "\n";
+    else
+      print_profile_table(std::cout, view);
+    return 0;
+  }
+
+  ProgressLine progress(options.quiet);
+  profile::ProfileOptions po;
+  po.videos = videos;
+  po.sample = options.sample;
+  po.budget_s = *budget_s;
+  po.force = options.force;
+  po.cuda = cuda;
+  po.cancel = &g_interrupted;
+  po.on_progress = [&](const profile::Progress& p) { progress.update(p); };
+  po.on_note = [&](const std::string& line) { progress.note(line); };
+  po.on_info = [&](const std::string& line) { progress.info(line); };
+
+  g_interrupted = false;
+  std::signal(SIGINT, on_sigint);
+  profile::ProfileResult result;
+  try {
+    result = profile::profile_pipeline(pipeline, registry, store, po);
+  } catch (...) {
+    std::signal(SIGINT, SIG_DFL);
+    throw;
+  }
+  std::signal(SIGINT, SIG_DFL);
+  progress.clear();
+  store.save();  // the profiler saved after every op; this covers the last one whatever happened
+
+  int pruned = 0;
+  for (const auto& o : result.ops) pruned += o.pruned;
+  if (!options.quiet) {
+    if (result.measured == 0 && !result.interrupted && result.failed_ops.empty())
+      std::cerr << "llama: nothing new to measure: the " << result.cached
+                << " entries this pipeline needs are in " << store.path()
+                << " (--force measures them again)\n";
+    else
+      std::cerr << "llama: profiled " << pipeline.spec.name << ": " << result.measured
+                << " new entries, " << result.cached << " already in the store, " << pruned
+                << " pruned, in " << static_cast<int>(result.wall_s * 10 + 0.5) / 10.0
+                << "s; saved to " << store.path() << "\n";
+    if (result.budget_spent)
+      std::cerr << "llama: warning: the --budget " << options.budget
+                << " was spent before every config was measured; run llama profile again (or "
+                   "with a larger --budget) to measure the rest\n";
+  }
+  if (options.json)
+    std::cout << profile_view(pipeline,
+                              profile::profile_targets(pipeline, profile::probe_frame_size(videos),
+                                                       cuda, nullptr),
+                              store)
+                     .dump(2)
+              << "\n";
+
+  if (result.interrupted) {
+    std::cerr << "llama: interrupted; the " << result.measured << " entries measured so far are in "
+              << store.path() << "\n";
+    return static_cast<int>(ExitCode::interrupted);
+  }
+  if (!result.failed_ops.empty()) {
+    std::string list;
+    for (const std::string& op : result.failed_ops) list += (list.empty() ? "" : ", ") + op;
+    if (result.measured + result.cached == 0) {
+      std::cerr << "llama: every config failed for: " << list
+                << " (the errors are above); nothing was measured\n";
+      return static_cast<int>(ExitCode::runtime);
+    }
+    if (!options.quiet)
+      std::cerr << "llama: warning: no config could be measured for: " << list
+                << " (the errors are above); the other ops were profiled\n";
+  }
+  return 0;
+}
+
+}  // namespace
+
+Command add_profile_command(CLI::App& app) {
+  auto options = std::make_shared<ProfileCommandOptions>();
+  CLI::App* sub = app.add_subcommand(
+      "profile", "Measure what each op costs at each config on this machine, into a profile store");
+  sub->add_option("pipeline", options->pipeline, "pipeline YAML file");
+  sub->add_option("--input", options->inputs,
+                  "video file or folder of videos to sample, instead of the pipeline's input");
+  sub->add_option("--budget", options->budget,
+                  "time to spend measuring, e.g. 60s, 2m (default 60s)");
+  sub->add_option("--sample", options->sample,
+                  "frames from the start of the input to profile on (default 20)")
+      ->check(CLI::Range(1, 100000));
+  sub->add_option("--store", options->store_dir, "profile store folder (default: profiles)");
+  sub->add_flag("--force", options->force, "measure again what the store already has");
+  sub->add_flag("--show", options->show,
+                "print what the store holds for the pipeline; measure nothing");
+  sub->add_flag("--reset", options->reset,
+                "move this machine's store aside (kept as a backup) and start a new one");
+  sub->add_flag("--json", options->json, "print the pipeline's profiles as JSON on stdout");
+  sub->add_flag("--quiet,-q", options->quiet, "print nothing on stderr but errors");
+  return [options] { return profile_command(*options); };
+}
+
+}  // namespace llama::app

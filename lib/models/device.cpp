@@ -1,0 +1,19 @@
+#include "models/device.h"
+
+#include "base/error.h"
+
+namespace llama::models {
+
+torch::Device parse_device(const std::string& device, const std::string& model) {
+  if (device == "cpu") return torch::kCPU;
+  if (device.rfind("cuda", 0) == 0) {
+    if (!torch::cuda::is_available())
+      throw Error(ExitCode::runtime, model + ": device " + device +
+                                         " asked for, but this libtorch sees no CUDA device "
+                                         "(put cpu first in the op's device knob)");
+    return torch::Device(device);
+  }
+  throw Error(ExitCode::bad_spec, model + ": unknown device '" + device + "' (use cpu or cuda)");
+}
+
+}  // namespace llama::models

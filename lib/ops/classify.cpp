@@ -1,0 +1,145 @@
+// classify: the user's own PyTorch classifier (a TorchScript file) on each detection's box.
+// The model is declared in `models:` with how it wants its input:
+//   models:
+//     helmet:
+//       path: ../models/helmet.pt
+//       input: [96, 96]            # width, height
+//       layout: NCHW               # or NHWC
+//       mean: [0.485, 0.456, 0.406]  # per channel, on pixel / 255
+//       std: [0.229, 0.224, 0.225]
+//       output: logits             # or probabilities
+//       labels: [helmet, no_helmet]
+// The top class joins the item's fields as `class` (its label) and `class_score`.
+#include <algorithm>
+#include <memory>
+
+#include "base/error.h"
+#include "models/torchscript/torchscript_model.h"
+#include "ops/builtin.h"
+#include "ops/torch_threads.h"
+
+namespace llama::ops {
+
+namespace {
+
+using models::torchscript::TorchScriptSpec;
+
+const std::vector<std::string> kModelKeys = {"path", "input",  "layout", "mean",
+                                             "std",  "output", "labels"};
+
+// The declaration's fields, checked by name and type so a typo is an error, not a default.
+TorchScriptSpec read_spec(const spec::ModelSpec& model, const std::string& device) {
+  std::string where = model.where.file + ":" + std::to_string(model.where.line) + ":" +
+                      std::to_string(model.where.column);
+  auto bad = [&](const std::string& what, const std::string& fix) {
+    throw Error(ExitCode::bad_spec,
+                where + ": model '" + model.name + "': " + what + " (" + fix + ")");
+  };
+  const nlohmann::json& f = model.fields;
+  if (!f.is_object())
+    bad("a TorchScript model needs its input described",
+        "give path, input: [width, height], and optionally layout, mean, std, output, labels");
+  for (const auto& [key, value] : f.items())
+    if (std::find(kModelKeys.begin(), kModelKeys.end(), key) == kModelKeys.end())
+      bad("unknown key '" + key + "'", "keys: path, input, layout, mean, std, output, labels");
+  TorchScriptSpec s;
+  s.path = model.path;
+  s.device = device;
+  try {
+    const nlohmann::json& input = f.at("input");
+    if (input.is_number_integer()) {
+      s.input_width = s.input_height = input.get<int>();
+    } else if (input.is_array() && input.size() == 2) {
+      s.input_width = input[0].get<int>();
+      s.input_height = input[1].get<int>();
+    } else {
+      bad("input must be a size or [width, height]", "e.g. input: [224, 224]");
+    }
+    s.layout = f.value("layout", s.layout);
+    s.mean = f.value("mean", s.mean);
+    s.std = f.value("std", s.std);
+    s.output = f.value("output", std::string("logits"));
+    (void)f.value("labels", std::vector<std::string>{});  // checked here, read by the op
+  } catch (const nlohmann::json::exception& e) {
+    bad(std::string("a field has the wrong type or is missing: ") + e.what(),
+        "input is [width, height], mean and std are 3 numbers, layout and output are words");
+  }
+  if (s.output != "logits" && s.output != "probabilities")
+    bad("output '" + s.output + "'", "use logits (softmax is applied) or probabilities");
+  return s;
+}
+
+class ClassifyOp : public Op {
+ public:
+  explicit ClassifyOp(const OpContext& ctx)
+      : model_(read_spec(ctx.model("model"), ctx.knob_string("device", "cpu"))),
+        name_(ctx.model("model").name),
+        threads_(static_cast<int>(ctx.knob_number("threads", 0))) {
+    const nlohmann::json& f = ctx.model("model").fields;
+    if (f.contains("labels")) labels_ = f.at("labels").get<std::vector<std::string>>();
+  }
+
+  void process(std::vector<Item>& batch, std::vector<Item>& out) override {
+    if (batch.empty()) return;
+    use_torch_threads(threads_);
+    // The model takes whole images: copy each box out into its own packed buffer.
+    std::vector<std::vector<uint8_t>> pixels;
+    std::vector<models::ImageView> images;
+    pixels.reserve(batch.size());
+    for (const Item& item : batch) {
+      const video::Frame& f = *item.frame;
+      Box b = item.boxes.empty() ? Box{0, 0, f.width, f.height} : item.boxes.front();
+      int x0 = std::clamp(b.x, 0, f.width - 1), y0 = std::clamp(b.y, 0, f.height - 1);
+      int x1 = std::clamp(b.x + b.w, x0 + 1, f.width), y1 = std::clamp(b.y + b.h, y0 + 1, f.height);
+      std::vector<uint8_t>& rgb = pixels.emplace_back(static_cast<size_t>(x1 - x0) * (y1 - y0) * 3);
+      for (int y = y0; y < y1; ++y)
+        std::copy_n(f.rgb.data() + (static_cast<size_t>(y) * f.width + x0) * 3, (x1 - x0) * 3,
+                    rgb.data() + static_cast<size_t>(y - y0) * (x1 - x0) * 3);
+      images.push_back({rgb.data(), x1 - x0, y1 - y0});
+    }
+    torch::Tensor scores = model_.run(images).to(torch::kCPU, torch::kFloat);
+    if (scores.dim() == 0 || scores.size(0) != static_cast<int64_t>(batch.size()))
+      throw Error(ExitCode::runtime, model_.spec().path + ": output " + c10::str(scores.sizes()) +
+                                         " for a batch of " + std::to_string(batch.size()) +
+                                         " (a classifier returns [N, classes])");
+    scores = scores.reshape({scores.size(0), -1});
+    if (!labels_.empty() && scores.size(1) != static_cast<int64_t>(labels_.size()))
+      throw Error(ExitCode::bad_spec, "model '" + name_ + "' (" + model_.spec().path + ") gives " +
+                                          std::to_string(scores.size(1)) + " classes, but its " +
+                                          "labels list " + std::to_string(labels_.size()) +
+                                          " (make them agree)");
+    if (model_.spec().output == "logits") scores = torch::softmax(scores, 1);
+    auto [best, index] = scores.max(1);
+    for (size_t i = 0; i < batch.size(); ++i) {
+      Item item = std::move(batch[i]);
+      int64_t k = index[static_cast<int64_t>(i)].item<int64_t>();
+      item.fields["class"] = labels_.empty() ? std::to_string(k) : labels_[k];
+      item.fields["class_score"] = best[static_cast<int64_t>(i)].item<float>();
+      out.push_back(std::move(item));
+    }
+  }
+
+ private:
+  models::torchscript::TorchScriptModel model_;
+  std::string name_;
+  int threads_;
+  std::vector<std::string> labels_;
+};
+
+}  // namespace
+
+void register_classify_op(OpRegistry& registry) {
+  spec::OpSignature s;
+  s.kind = "classify";
+  s.summary = "your TorchScript classifier on each detection; adds class and class_score";
+  s.accepts = {spec::ItemKind::detection};
+  s.produces = spec::ItemKind::detection;
+  s.fields = {"label", "score",    "class_id",   "x",     "y",          "w",
+              "h",     "track_id", "pose_score", "class", "class_score"};
+  s.params = {{"model", spec::ParamType::model, true, "a TorchScript model from models:", {}}};
+  s.knobs = {device_knob(true), threads_knob(), batch_knob()};
+  registry.add(std::move(s),
+               [](const OpContext& ctx) { return std::make_unique<ClassifyOp>(ctx); });
+}
+
+}  // namespace llama::ops

@@ -1,0 +1,563 @@
+#include "profile/profiler.h"
+
+#include <stdlib.h>
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <tuple>
+
+#include "base/error.h"
+#include "profile/model_id.h"
+#include "profile/prune.h"
+#include "profile/stats.h"
+#include "video/video_reader.h"
+
+namespace llama::profile {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point t0) {
+  return std::chrono::duration<double>(Clock::now() - t0).count();
+}
+
+// A config stops once its mean is known this well (95% interval half-width / mean).
+constexpr double kStableFraction = 0.05;
+constexpr int64_t kMinRuns = 3;
+// A cap for ops so cheap that their noise never settles: beyond this the mean is known far
+// better than the planner needs.
+constexpr int64_t kMaxRuns = 500;
+// The least time a config is given, however cheap its op: a share in proportion to cost
+// would give a 1 ms op a few ms, too little for the warm-up and 3 runs of a cold decoder.
+constexpr double kMinConfigShareS = 0.2;
+
+// Sinks and encoders write somewhere; while profiling that is a private folder, removed at
+// the end whatever happens.
+class TempDir {
+ public:
+  TempDir() {
+    std::string pattern = (fs::temp_directory_path() / "llama-profile-XXXXXX").string();
+    if (!mkdtemp(pattern.data()))
+      throw Error(ExitCode::output, "cannot make a temporary folder under " +
+                                        fs::temp_directory_path().string() +
+                                        " for the outputs of sinks while profiling (set TMPDIR "
+                                        "to a writable folder)");
+    path_ = pattern;
+  }
+  ~TempDir() {
+    std::error_code ec;
+    fs::remove_all(path_, ec);
+  }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+bool cancelled(const ProfileOptions& o) {
+  return o.cancel && o.cancel->load();
+}
+
+std::string what_of(const std::exception& e) {
+  return e.what();
+}
+
+// What the capture run learned about one op.
+struct Capture {
+  std::vector<ops::Item> in;    // the items that reached it, in frame order
+  double first_cost_s = 0;      // its time at the first config: how the budget is split
+  std::string error;            // it failed at its first config
+  std::string failed_upstream;  // the op upstream whose failure left this one without items
+};
+
+class Profiler {
+ public:
+  Profiler(const graph::Pipeline& pipeline, const ops::OpRegistry& registry, ProfileStore& store,
+           const ProfileOptions& options)
+      : pipeline_(pipeline), registry_(registry), store_(store), options_(options) {
+    for (const spec::ModelSpec& m : pipeline.spec.models) models_[m.name] = m;
+  }
+
+  ProfileResult run() {
+    start_ = Clock::now();
+    deadline_ = start_ + std::chrono::duration_cast<Clock::duration>(
+                             std::chrono::duration<double>(options_.budget_s));
+    std::vector<std::string> notes;
+    std::string frame_size = probe_frame_size(options_.videos);
+    targets_ = profile_targets(pipeline_, frame_size, options_.cuda, &notes);
+    for (const std::string& n : notes)
+      if (options_.on_info) options_.on_info(n);
+
+    for (const OpTarget& t : targets_) {
+      OpOutcome o;
+      o.name = t.op->name;
+      o.kind = t.op->kind;
+      o.configs = static_cast<int>(t.configs.size());
+      o.error = t.error;
+      result_.ops.push_back(o);
+    }
+
+    if (needs_capture()) {
+      capture();
+      result_.captured = true;
+      save_rates();
+      store_.save();
+    }
+    measure_all();
+    if (cancelled(options_)) result_.interrupted = true;
+    result_.wall_s = seconds_since(start_);
+    for (const OpOutcome& o : result_.ops) {
+      result_.measured += o.measured;
+      result_.cached += o.cached;
+    }
+    return result_;
+  }
+
+ private:
+  OpKey op_key(const OpTarget& t) const { return {pipeline_.spec.name, t.op->name}; }
+  bool is_source(const OpTarget& t) const {
+    return pipeline_.graph.nodes()[t.node].in_edges.empty();
+  }
+
+  const std::string& op_name(int edge) const {
+    return pipeline_.graph.nodes()[pipeline_.graph.edges()[edge].from].op->name;
+  }
+
+  void note(const std::string& line) {
+    if (options_.on_note) options_.on_note(line);
+  }
+
+  // --- Which (config, batch) pairs an op still needs, given the store and the pruning rule.
+
+  // Walks the op's batch sizes in the pipeline's order; `visit` is called for every pair
+  // not pruned, with the store's mean when it has one (and not --force), and returns the
+  // mean it measured (or nothing). Returns the number of pairs pruned.
+  template <typename Visit>
+  int walk(const OpTarget& t, Visit visit) {
+    std::vector<int> batches;
+    for (const Config& c : t.configs)
+      if (std::find(batches.begin(), batches.end(), batch_of(c)) == batches.end())
+        batches.push_back(batch_of(c));
+    Measured measured;
+    std::set<Config> dropped;
+    int pruned = 0;
+    for (int batch : batches) {
+      for (const Config& c : t.configs) {
+        if (batch_of(c) != batch) continue;
+        Config base = without_batch(c);
+        if (dropped.count(base)) {
+          ++pruned;
+          continue;
+        }
+        EntryKey key = entry_key(t, c);
+        bool fresh = !options_.force || captured_keys_.count(key);  // measured by this run
+        const LatencyStats* known = fresh ? store_.find(key) : nullptr;
+        std::optional<double> mean = visit(c, known);
+        if (mean) measured[base][batch] = *mean;
+      }
+      dropped = dominated(measured);
+    }
+    return pruned;
+  }
+
+  bool needs_capture() {
+    if (options_.force) return true;
+    for (const OpTarget& t : targets_) {
+      if (!t.error.empty()) continue;
+      if (!is_source(t) && !store_.find_fanout(op_key(t))) return true;
+      if (t.op->when && !store_.find_branch(op_key(t))) return true;
+      bool missing = false;
+      walk(t, [&](const Config&, const LatencyStats* known) -> std::optional<double> {
+        if (!known) {
+          missing = true;
+          return std::nullopt;
+        }
+        return known->mean_ms;
+      });
+      if (missing) return true;
+    }
+    return false;
+  }
+
+  // --- Capture: one sequential pass at the first configs.
+
+  std::unique_ptr<ops::Op> build(const OpTarget& t, const Config& config) {
+    ops::OpContext ctx{t.op, config, options_.videos, temp_.path(), models_};
+    return registry_.create(t.op->kind, ctx);
+  }
+
+  void capture() {
+    std::map<int, std::vector<ops::Item>> out_of;  // node -> items it made
+    for (size_t i = 0; i < targets_.size(); ++i) {
+      const OpTarget& t = targets_[i];
+      Capture& cap = captures_[t.node];
+      const graph::Node& node = pipeline_.graph.nodes()[t.node];
+      // Route what upstream made, through this op's `when:`.
+      BranchRate branch;
+      for (int e : node.in_edges)
+        for (const ops::Item& item : out_of[pipeline_.graph.edges()[e].from]) {
+          ++branch.seen;
+          if (t.op->when &&
+              !t.op->when->eval([&](const std::string& f) { return ops::item_field(item, f); }))
+            continue;
+          ++branch.taken;
+          cap.in.push_back(item);
+        }
+      std::stable_sort(cap.in.begin(), cap.in.end(), [](const ops::Item& a, const ops::Item& b) {
+        return std::tie(a.video, a.frame_index) < std::tie(b.video, b.frame_index);
+      });
+      if (t.op->when) branches_[t.node] = branch;
+      for (int e : node.in_edges) {
+        const Capture& up = captures_[pipeline_.graph.edges()[e].from];
+        if (cap.in.empty() && !up.error.empty()) cap.failed_upstream = op_name(e);
+        if (cap.in.empty() && !up.failed_upstream.empty()) cap.failed_upstream = up.failed_upstream;
+      }
+      if (!t.error.empty() || t.configs.empty()) {
+        cap.error = t.error.empty() ? "no config can run here" : t.error;
+        continue;
+      }
+      if (cancelled(options_)) return;
+      if (options_.on_progress)
+        options_.on_progress({t.op->name, t.configs.front(), seconds_left()});
+
+      std::vector<ops::Item>& out = out_of[t.node];
+      std::vector<double> per_item;  // fan-out of each item
+      std::vector<double> runs_ms;   // each invocation's time
+      try {
+        std::unique_ptr<ops::Op> op = build(t, t.configs.front());
+        auto t0 = Clock::now();
+        if (is_source(t)) {
+          size_t want = static_cast<size_t>(std::max(1, options_.sample));
+          size_t batch = static_cast<size_t>(batch_of(t.configs.front()));
+          while (out.size() < want) {
+            size_t ask = std::min(batch, want - out.size());
+            auto r0 = Clock::now();
+            bool more = op->produce(ask, out);
+            if (ask == batch) runs_ms.push_back(seconds_since(r0) * 1000);
+            if (!more) break;
+          }
+          if (out.size() > want) out.resize(want);
+        } else {
+          for (const ops::Item& item : cap.in) {
+            if (cancelled(options_)) break;  // Ctrl-C: the run is over, fan-out or not
+            std::vector<ops::Item> one{item};
+            size_t before = out.size();
+            auto r0 = Clock::now();
+            op->process(one, out);
+            runs_ms.push_back(seconds_since(r0) * 1000);
+            per_item.push_back(static_cast<double>(out.size() - before));
+          }
+        }
+        keep_capture_timings(t, runs_ms);
+        size_t before = out.size();
+        op->finish(out);
+        // What an op holds until the end (a window's count) is fan-out of the items before
+        // it: charge it to the last one, which keeps the mean right.
+        if (!per_item.empty()) per_item.back() += static_cast<double>(out.size() - before);
+        cap.first_cost_s = seconds_since(t0);
+      } catch (const std::exception& e) {
+        cap.error = what_of(e);
+        note("op '" + t.op->name + "' failed at " + format_config(t.configs.front()) +
+             " while capturing its items: " + cap.error);
+        out.clear();
+      }
+      for (ops::Item& item : out) item.producer = &t.op->name;
+      if (!is_source(t)) {
+        LatencyStats s = compute_stats(per_item);  // the same summary, of counts
+        fanouts_[t.node] =
+            cap.in.empty() ? FanoutRecord{1, 1, 0} : FanoutRecord{s.mean_ms, s.p95_ms, s.n};
+      }
+    }
+  }
+
+  // The capture's invocations are real invocations of the first config on the real items,
+  // in order, on a fresh instance: after the first (the warm-up) they are a measurement of
+  // that config at the batch they ran at (a source's batch; one item for the others), so
+  // that entry is not measured again. On a slow machine this is what keeps the capture
+  // from eating the budget for nothing.
+  void keep_capture_timings(const OpTarget& t, const std::vector<double>& runs_ms) {
+    if (runs_ms.size() < 2) return;
+    const Config& first = t.configs.front();
+    const Config* ran = nullptr;
+    if (is_source(t) || batch_of(first) == 1) {
+      ran = &first;
+    } else {
+      for (const Config& c : t.configs)
+        if (batch_of(c) == 1 && without_batch(c) == without_batch(first)) ran = &c;
+    }
+    if (!ran) return;  // one item at a time is not a batch size this op may run at
+    EntryKey key = entry_key(t, *ran);
+    if (!options_.force && store_.find(key)) return;
+    store_.put(key, compute_stats(std::vector<double>(runs_ms.begin() + 1, runs_ms.end())));
+    captured_keys_.insert(key);
+  }
+
+  void save_rates() {
+    for (const OpTarget& t : targets_) {
+      auto f = fanouts_.find(t.node);
+      if (f != fanouts_.end()) store_.put_fanout(op_key(t), f->second);
+      auto b = branches_.find(t.node);
+      if (b != branches_.end()) store_.put_branch(op_key(t), b->second);
+    }
+  }
+
+  // --- Measure.
+
+  double seconds_left() const {
+    return std::max(0.0, std::chrono::duration<double>(deadline_ - Clock::now()).count());
+  }
+
+  void measure_all() {
+    double remaining_cost = 0;
+    for (const OpTarget& t : targets_) remaining_cost += cost_weight(t);
+    for (size_t i = 0; i < targets_.size(); ++i) {
+      const OpTarget& t = targets_[i];
+      OpOutcome& o = result_.ops[i];
+      double weight = cost_weight(t);
+      // This op's share of what is left; what it does not use rolls on to the next ops.
+      double share = remaining_cost > 0 ? seconds_left() * weight / remaining_cost : 0;
+      remaining_cost -= weight;
+      auto op_start = Clock::now();
+      if (t.configs.empty()) continue;
+      if (!t.error.empty()) {
+        o.failed = o.configs;
+        result_.failed_ops.push_back(t.op->name);
+        note("op '" + t.op->name + "' cannot be profiled: " + t.error);
+        continue;
+      }
+      const Capture* cap = captures_.count(t.node) ? &captures_[t.node] : nullptr;
+      int to_measure = count_to_measure(t);
+      bool told_no_items = false;
+      std::set<Config> failed_bases;
+      int tried = 0;
+      o.pruned = walk(t, [&](const Config& c, const LatencyStats* known) -> std::optional<double> {
+        if (known) {
+          ++(captured_keys_.count(entry_key(t, c)) ? o.measured : o.cached);
+          return known->mean_ms;
+        }
+        if (result_.interrupted || cancelled(options_)) {
+          result_.interrupted = true;
+          ++o.skipped;
+          return std::nullopt;
+        }
+        if (seconds_left() <= 0) {
+          result_.budget_spent = true;
+          ++o.skipped;
+          return std::nullopt;
+        }
+        if (!is_source(t) && (!cap || cap->in.empty())) {
+          if (!told_no_items && cap && !cap->failed_upstream.empty())
+            note("op '" + t.op->name + "': not timed, since op '" + cap->failed_upstream +
+                 "' upstream failed and no items reached it");
+          else if (!told_no_items)
+            note("op '" + t.op->name + "': no items reached it in the " +
+                 std::to_string(options_.sample) +
+                 " sampled frames, so it was not timed (raise --sample)");
+          told_no_items = true;
+          ++o.skipped;
+          return std::nullopt;
+        }
+        if (failed_bases.count(without_batch(c))) {  // said once; other batches fail alike
+          ++o.failed;
+          return std::nullopt;
+        }
+        double spent = seconds_since(op_start);
+        double config_share = std::max(
+            kMinConfigShareS, std::max(0.0, share - spent) / std::max(1, to_measure - tried));
+        ++tried;
+        std::string error;
+        LatencyStats stats = time_config(t, c, cap, config_share, error);
+        if (!error.empty()) {
+          ++o.failed;
+          failed_bases.insert(without_batch(c));
+          note("op '" + t.op->name + "' failed at " + format_config(c) + ": " + error);
+          return std::nullopt;
+        }
+        if (stats.n < 1) {
+          ++o.skipped;
+          return std::nullopt;
+        }
+        store_.put(entry_key(t, c), stats);
+        ++o.measured;
+        return stats.mean_ms;
+      });
+      if (o.failed > 0 && o.measured == 0 && o.cached == 0)
+        result_.failed_ops.push_back(t.op->name);
+      store_.save();
+    }
+  }
+
+  // The first-config cost from the capture; a floor so that an op too cheap to register
+  // still gets a sliver of the budget.
+  double cost_weight(const OpTarget& t) const {
+    auto it = captures_.find(t.node);
+    double cost = it == captures_.end() ? 0 : it->second.first_cost_s;
+    return std::max(cost, 1e-3);
+  }
+
+  int count_to_measure(const OpTarget& t) {
+    int n = 0;
+    walk(t, [&](const Config&, const LatencyStats* known) -> std::optional<double> {
+      if (known) return known->mean_ms;
+      ++n;
+      return std::nullopt;
+    });
+    return n;
+  }
+
+  // Times one config; `error` is set (and the stats are empty) when the op throws.
+  LatencyStats time_config(const OpTarget& t, const Config& config, const Capture* cap,
+                           double share_s, std::string& error) {
+    if (options_.on_progress) options_.on_progress({t.op->name, config, seconds_left()});
+    std::vector<double> samples;
+    size_t batch = static_cast<size_t>(batch_of(config));
+    try {
+      std::unique_ptr<ops::Op> op = build(t, config);
+      size_t next = 0;
+      // One invocation: a batch of captured items (cycling), or a source's produce().
+      auto invoke = [&]() -> std::optional<double> {
+        std::vector<ops::Item> out;
+        if (is_source(t)) {
+          auto t0 = Clock::now();
+          bool more = op->produce(batch, out);
+          double ms = seconds_since(t0) * 1000;
+          if (out.empty() && !more) return std::nullopt;  // the input is used up
+          return ms;
+        }
+        std::vector<ops::Item> in;
+        for (size_t k = 0; k < batch; ++k) {
+          in.push_back(cap->in[next]);
+          next = (next + 1) % cap->in.size();
+        }
+        auto t0 = Clock::now();
+        op->process(in, out);
+        return seconds_since(t0) * 1000;
+      };
+      auto config_start = Clock::now();
+      auto last_progress = config_start;
+      if (invoke()) {  // warm-up: first-touch allocations, lazy model init, caches
+        while (true) {
+          if (cancelled(options_)) {
+            result_.interrupted = true;
+            break;
+          }
+          if (seconds_left() <= 0) {
+            result_.budget_spent = true;
+            break;
+          }
+          std::optional<double> ms = invoke();
+          if (!ms) break;
+          samples.push_back(*ms);
+          int64_t n = static_cast<int64_t>(samples.size());
+          if (n >= kMaxRuns) break;
+          double elapsed = seconds_since(config_start);
+          if (n >= kMinRuns) {
+            if (stable_within(compute_stats(samples), kStableFraction)) break;
+            if (elapsed >= share_s) break;
+          } else if (elapsed + *ms / 1000 > 2 * share_s) {
+            // Time does not allow 3 runs: one more would take this config past twice its
+            // share, and every config after it would pay. A mean from 1-2 runs of a slow
+            // invocation is still worth far more to the planner than none.
+            break;
+          }
+          if (options_.on_progress && seconds_since(last_progress) > 0.25) {
+            options_.on_progress({t.op->name, config, seconds_left()});
+            last_progress = Clock::now();
+          }
+        }
+      }
+      std::vector<ops::Item> out;
+      op->finish(out);  // close what sinks and encoders opened
+    } catch (const std::exception& e) {
+      error = what_of(e);
+      return {};
+    }
+    return compute_stats(samples);
+  }
+
+  const graph::Pipeline& pipeline_;
+  const ops::OpRegistry& registry_;
+  ProfileStore& store_;
+  const ProfileOptions& options_;
+  std::map<std::string, spec::ModelSpec> models_;
+  TempDir temp_;
+  Clock::time_point start_;
+  Clock::time_point deadline_;
+  std::vector<OpTarget> targets_;
+  std::map<int, Capture> captures_;
+  std::map<int, FanoutRecord> fanouts_;
+  std::map<int, BranchRate> branches_;
+  std::set<EntryKey> captured_keys_;  // entries the capture measured
+  ProfileResult result_;
+};
+
+}  // namespace
+
+std::vector<OpTarget> profile_targets(const graph::Pipeline& pipeline,
+                                      const std::string& frame_size, bool cuda,
+                                      std::vector<std::string>* notes) {
+  std::vector<OpTarget> targets;
+  const std::vector<spec::InputRef>& outputs = pipeline.spec.outputs;
+  for (int i : pipeline.graph.topological_order()) {
+    const graph::Node& node = pipeline.graph.nodes()[i];
+    const spec::OpSpec& op = *node.op;
+    // A writer left out of `outputs:` never runs (see the executor): nothing to profile.
+    if (!node.signature->produces_items && !outputs.empty() &&
+        std::none_of(outputs.begin(), outputs.end(),
+                     [&](const spec::InputRef& o) { return o.op == op.name; }))
+      continue;
+    OpTarget t;
+    t.node = i;
+    t.op = &op;
+    t.base.op_kind = op.kind;
+    t.base.impl_version = node.signature->impl_version;
+    t.base.input = frame_size;
+    t.configs = knob_space(op, *node.signature, cuda, notes);
+    auto model = op.params.find("model");
+    if (model != op.params.end() && model->second.value.is_string()) {
+      const std::string name = model->second.value.get<std::string>();
+      const spec::ModelSpec* spec = nullptr;
+      for (const spec::ModelSpec& m : pipeline.spec.models)
+        if (m.name == name) spec = &m;
+      try {
+        if (spec) t.base.model_id = model_id(model_files(spec->path));
+      } catch (const Error& e) {
+        t.error = e.what();
+      }
+    }
+    targets.push_back(std::move(t));
+  }
+  return targets;
+}
+
+EntryKey entry_key(const OpTarget& target, const Config& config) {
+  EntryKey key = target.base;
+  key.config = without_batch(config);
+  key.batch = batch_of(config);
+  return key;
+}
+
+std::string probe_frame_size(const std::vector<std::string>& videos) {
+  if (videos.empty())
+    throw Error(ExitCode::bad_input,
+                "no input video: the pipeline has no 'input' and no --input was given "
+                "(add input: <video> to the pipeline, or pass --input VIDEO)");
+  video::VideoReader reader(videos.front(), {});
+  return std::to_string(reader.info().width) + "x" + std::to_string(reader.info().height);
+}
+
+ProfileResult profile_pipeline(const graph::Pipeline& pipeline, const ops::OpRegistry& registry,
+                               ProfileStore& store, const ProfileOptions& options) {
+  Profiler profiler(pipeline, registry, store, options);
+  return profiler.run();
+}
+
+}  // namespace llama::profile
