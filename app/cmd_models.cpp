@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/error.h"
 #include "commands.h"
 #include "graph/graph.h"
 #include "models/model_info.h"
@@ -64,7 +65,18 @@ int models_command(const ModelsOptions& options) {
         std::printf("  %-8s %-6s %12s %16s\n", "threads", "batch", "ms/frame", "min-max");
       for (int threads : options.threads)
         for (int batch : options.batches) {
-          models::BenchResult r = models::bench_model(spec.path, threads, batch, options.runs);
+          models::BenchResult r;
+          try {
+            r = models::bench_model(spec.path, threads, batch, options.runs);
+          } catch (const llama::Error& e) {
+            // A graph that fixes its batch size cannot run larger batches: say so, go on.
+            if (batch == 1) throw;
+            entry["bench"].push_back({{"threads", threads}, {"batch", batch}, {"error", e.what()}});
+            if (!options.json)
+              std::printf("  %-8d %-6d %12s (the graph fixes its batch size)\n", threads, batch,
+                          "-");
+            continue;
+          }
           entry["bench"].push_back({{"threads", threads},
                                     {"batch", batch},
                                     {"ms_per_frame", r.ms_per_frame},
