@@ -10,6 +10,7 @@
 #include "report/out_dir.h"
 #include "report/run_report.h"
 #include "spec/duration.h"
+#include "spec/price_sheet.h"
 #include "video/video_files.h"
 
 namespace llama::app {
@@ -27,12 +28,26 @@ struct RunOptions {
   bool quiet = false;
   bool json = false;
   bool strict = false;
+  std::string prices;  // price sheet; default: profiles/prices.yaml (see default_prices)
 };
 
 std::atomic<bool> g_interrupted{false};
 
 void on_sigint(int) {
   g_interrupted = true;
+}
+
+// The sheet a run is priced with when --prices is not given: profiles/prices.yaml where llama
+// runs, else the one beside the llama checkout that built this binary (build/llama ->
+// profiles/prices.yaml). None found: the report gives resource-seconds only.
+std::optional<spec::PriceSheet> default_prices() {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  for (const fs::path& p :
+       {fs::path("profiles/prices.yaml"), exe.parent_path().parent_path() / "profiles/prices.yaml"})
+    if (!p.empty() && fs::is_regular_file(p, ec)) return spec::load_price_sheet(p.string());
+  return std::nullopt;
 }
 
 int run(const RunOptions& options) {
@@ -49,6 +64,8 @@ int run(const RunOptions& options) {
   const ops::OpRegistry& registry = ops::builtin_registry();
   graph::Pipeline pipeline = graph::load_pipeline(options.pipeline, registry.catalog());
   if (!slo_s) slo_s = pipeline.spec.slo_s;
+  std::optional<spec::PriceSheet> prices =
+      options.prices.empty() ? default_prices() : spec::load_price_sheet(options.prices);
 
   exec::ExecOptions exec_options;
   exec_options.videos =
@@ -63,7 +80,8 @@ int run(const RunOptions& options) {
   exec::RunResult result = exec::run_pipeline(pipeline, registry, exec_options);
   std::signal(SIGINT, SIG_DFL);
 
-  report::RunInfo info{options.pipeline, pipeline.spec.name, exec_options.out_dir, slo_s};
+  report::RunInfo info{
+      options.pipeline, pipeline.spec.name, exec_options.out_dir, slo_s, prices, ""};
   nlohmann::json report = report::build_report(info, result);
   report::write_report((std::filesystem::path(exec_options.out_dir) / "report.json").string(),
                        report);
@@ -109,6 +127,8 @@ Command add_run_command(CLI::App& app) {
                   "video file or folder of videos, instead of the pipeline's input (repeatable)");
   CLI::Option* out =
       sub->add_option("--out", options->out_dir, "output folder (default: out/<pipeline name>)");
+  sub->add_option("--prices", options->prices,
+                  "price sheet YAML for the cost report (default: profiles/prices.yaml)");
   sub->add_option("--workers", options->workers, "worker threads running ops (default: 2)")
       ->check(CLI::Range(1, 256));
   sub->add_flag("--quiet,-q", options->quiet, "print nothing on stderr but errors");

@@ -7,6 +7,7 @@
 #include <fmt/ostream.h>
 
 #include "base/error.h"
+#include "plan/cost_model.h"
 #include "spec/duration.h"
 
 namespace llama::report {
@@ -16,9 +17,30 @@ std::optional<bool> slo_met(const RunInfo& info, const exec::RunResult& result) 
   return result.complete && result.wall_s <= *info.slo_s;
 }
 
+namespace {
+
+// What an op spent: its config's resources for the time its invocations ran. Idle time
+// between invocations is not charged: the pool could lend those cores to other ops.
+plan::Cost op_cost(const RunInfo& info, const exec::OpStats& s) {
+  static const spec::PriceSheet kFree;
+  return plan::cost_of(plan::resources_of(s.config), s.busy_s, info.prices ? *info.prices : kFree,
+                       info.gpu_name);
+}
+
+nlohmann::json cost_json(const RunInfo& info, const plan::Cost& c) {
+  return {{"core_s", c.core_s},
+          {"gpu_s", c.gpu_s},
+          {"usd", info.prices ? nlohmann::json(c.dollars) : nlohmann::json(nullptr)}};
+}
+
+}  // namespace
+
 nlohmann::json build_report(const RunInfo& info, const exec::RunResult& result) {
   nlohmann::json ops = nlohmann::json::array();
+  plan::Cost total;
   for (const exec::OpStats& s : result.ops) {
+    plan::Cost cost = op_cost(info, s);
+    total += cost;
     ops.push_back({{"name", s.name},
                    {"op", s.kind},
                    {"config", s.config},
@@ -28,6 +50,7 @@ nlohmann::json build_report(const RunInfo& info, const exec::RunResult& result) 
                    {"busy_s", s.busy_s},
                    {"max_queue", s.max_queue},
                    {"mean_invocation_ms", s.invocations ? 1e3 * s.busy_s / s.invocations : 0.0},
+                   {"cost", cost_json(info, cost)},
                    {"output", s.summary}});
   }
   nlohmann::json videos = nlohmann::json::array();
@@ -36,13 +59,16 @@ nlohmann::json build_report(const RunInfo& info, const exec::RunResult& result) 
                       {"frames_decoded", v.frames_decoded},
                       {"truncated", v.truncated},
                       {"reason", v.reason}});
-  nlohmann::json report = {{"pipeline", info.pipeline_name},
-                           {"pipeline_file", info.pipeline_file},
-                           {"status", result.complete ? "complete" : "incomplete"},
-                           {"complete", result.complete},
-                           {"wall_s", result.wall_s},
-                           {"videos", videos},
-                           {"ops", ops}};
+  nlohmann::json report = {
+      {"pipeline", info.pipeline_name},
+      {"pipeline_file", info.pipeline_file},
+      {"status", result.complete ? "complete" : "incomplete"},
+      {"complete", result.complete},
+      {"wall_s", result.wall_s},
+      {"videos", videos},
+      {"cost", cost_json(info, total)},
+      {"prices", info.prices ? nlohmann::json(info.prices->file) : nlohmann::json(nullptr)},
+      {"ops", ops}};
   if (!result.complete) report["error"] = result.error;
   if (info.slo_s) {
     report["slo_s"] = *info.slo_s;
@@ -73,12 +99,21 @@ void write_report(const std::string& path, const nlohmann::json& report) {
 }
 
 void print_table(std::ostream& out, const RunInfo& info, const exec::RunResult& result) {
-  fmt::print(out, "{:<16} {:<14} {:>8} {:>9} {:>9} {:>9} {:>10}\n", "op", "kind", "calls", "in",
-             "out", "busy s", "ms/call");
-  for (const exec::OpStats& s : result.ops)
-    fmt::print(out, "{:<16} {:<14} {:>8} {:>9} {:>9} {:>9.2f} {:>10.2f}\n", s.name, s.kind,
+  fmt::print(out, "{:<16} {:<14} {:>8} {:>9} {:>9} {:>9} {:>10} {:>9}\n", "op", "kind", "calls",
+             "in", "out", "busy s", "ms/call", "core s");
+  plan::Cost total;
+  for (const exec::OpStats& s : result.ops) {
+    plan::Cost cost = op_cost(info, s);
+    total += cost;
+    fmt::print(out, "{:<16} {:<14} {:>8} {:>9} {:>9} {:>9.2f} {:>10.2f} {:>9.2f}\n", s.name, s.kind,
                s.invocations, s.items_in, s.items_out, s.busy_s,
-               s.invocations ? 1e3 * s.busy_s / s.invocations : 0.0);
+               s.invocations ? 1e3 * s.busy_s / s.invocations : 0.0, cost.core_s);
+  }
+  fmt::print(out, "cost: {:.2f} core-s, {:.2f} GPU-s", total.core_s, total.gpu_s);
+  if (info.prices)
+    fmt::print(out, ", ${:.6f} at {}\n", total.dollars, info.prices->file);
+  else
+    fmt::print(out, " (no price sheet: pass --prices FILE for dollars)\n");
   std::string status = result.complete ? "complete" : "INCOMPLETE";
   fmt::print(out, "{}: {} in {:.2f}s", info.pipeline_name, status, result.wall_s);
   if (!result.complete && info.slo_s)

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "exec/executor.h"
+#include "spec/price_sheet.h"
 
 namespace llama::report {
 
@@ -17,6 +18,9 @@ struct RunInfo {
   std::string pipeline_name;
   std::string out_dir;
   std::optional<double> slo_s;
+  // Rates for the cost report; without a sheet the report gives resource-seconds only.
+  std::optional<spec::PriceSheet> prices;
+  std::string gpu_name;  // picks the GPU's price; "" for the sheet's default
 };
 
 // Did the run meet its SLO? nullopt when there was none.
