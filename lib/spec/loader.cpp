@@ -8,6 +8,7 @@
 
 #include "base/error.h"
 #include "spec/duration.h"
+#include "spec/yaml_util.h"
 
 namespace llama::spec {
 
@@ -44,11 +45,7 @@ class Loader {
   }
 
  private:
-  SourceLocation at(const YAML::Node& node) const {
-    YAML::Mark mark = node.Mark();
-    if (mark.is_null()) return {file_, 0, 0};
-    return {file_, mark.line + 1, mark.column + 1};
-  }
+  SourceLocation at(const YAML::Node& node) const { return location_of(file_, node); }
 
   // yaml-cpp gives keys no Mark of their own through the map API; the value's place is the
   // nearest a user needs.
@@ -274,16 +271,7 @@ class Loader {
 
 PipelineSpec load_pipeline_text(const std::string& text, const std::string& file,
                                 Diagnostics& diagnostics) {
-  YAML::Node root;
-  try {
-    root = YAML::Load(text);
-  } catch (const YAML::ParserException& e) {
-    throw Error(ExitCode::bad_spec, file + ":" + std::to_string(e.mark.line + 1) + ":" +
-                                        std::to_string(e.mark.column + 1) +
-                                        ": error: malformed YAML: " + e.msg +
-                                        " (check indentation, colons and quotes near here)");
-  }
-  return Loader(file, diagnostics).load(root);
+  return Loader(file, diagnostics).load(parse_yaml(text, file));
 }
 
 PipelineSpec load_pipeline_file(const std::string& path, Diagnostics& diagnostics) {

@@ -4,22 +4,15 @@
 #include <fstream>
 #include <sstream>
 
-#include <yaml-cpp/yaml.h>
-
 #include "base/error.h"
 #include "spec/diagnostics.h"
+#include "spec/yaml_util.h"
 
 namespace llama::spec {
 
 namespace {
 
 const std::vector<std::string> kKeys = {"currency", "source", "cpu_core_second", "gpu_second"};
-
-SourceLocation at(const std::string& file, const YAML::Node& node) {
-  YAML::Mark mark = node.Mark();
-  if (mark.is_null()) return {file, 0, 0};
-  return {file, mark.line + 1, mark.column + 1};
-}
 
 // A price is a non-negative number of dollars; 0 is allowed (resources you own outright).
 double price(const std::string& file, const YAML::Node& node, const std::string& what,
@@ -29,7 +22,7 @@ double price(const std::string& file, const YAML::Node& node, const std::string&
     if (v >= 0) return v;
   } catch (const YAML::Exception&) {
   }
-  diags.error(at(file, node), what + " must be a number of dollars, 0 or more",
+  diags.error(location_of(file, node), what + " must be a number of dollars, 0 or more",
               "e.g. cpu_core_second: 0.0000131");
   return 0;
 }
@@ -43,19 +36,12 @@ double PriceSheet::gpu_second_for(const std::string& gpu_name) const {
 }
 
 PriceSheet load_price_sheet_text(const std::string& text, const std::string& file) {
-  YAML::Node root;
-  try {
-    root = YAML::Load(text);
-  } catch (const YAML::ParserException& e) {
-    throw Error(ExitCode::bad_spec, file + ":" + std::to_string(e.mark.line + 1) + ":" +
-                                        std::to_string(e.mark.column + 1) +
-                                        ": error: malformed YAML: " + e.msg);
-  }
+  YAML::Node root = parse_yaml(text, file);
   Diagnostics diags;
   PriceSheet sheet;
   sheet.file = file;
   if (!root.IsMap()) {
-    diags.error(at(file, root), "a price sheet is a mapping",
+    diags.error(location_of(file, root), "a price sheet is a mapping",
                 "give cpu_core_second and gpu_second (see profiles/prices.yaml)");
     diags.throw_if_any();
   }
@@ -63,12 +49,12 @@ PriceSheet load_price_sheet_text(const std::string& text, const std::string& fil
     std::string key = entry.first.as<std::string>();
     if (std::find(kKeys.begin(), kKeys.end(), key) != kKeys.end()) continue;
     std::string guess = did_you_mean(key, kKeys);
-    diags.error(at(file, entry.second), "unknown key '" + key + "' in the price sheet",
+    diags.error(location_of(file, entry.second), "unknown key '" + key + "' in the price sheet",
                 guess.empty() ? "keys: currency, source, cpu_core_second, gpu_second"
                               : "did you mean '" + guess + "'?");
   }
   if (root["currency"] && root["currency"].as<std::string>() != "USD")
-    diags.error(at(file, root["currency"]), "only USD prices are supported",
+    diags.error(location_of(file, root["currency"]), "only USD prices are supported",
                 "convert the prices to USD");
   if (root["source"]) sheet.source = root["source"].as<std::string>();
   if (!root["cpu_core_second"])
@@ -88,7 +74,7 @@ PriceSheet load_price_sheet_text(const std::string& text, const std::string& fil
         sheet.gpu_by_name.emplace_back(name, dollars);
     }
     if (!gpu["default"])
-      diags.error(at(file, gpu), "gpu_second has no default",
+      diags.error(location_of(file, gpu), "gpu_second has no default",
                   "add default: <$ per GPU-second> for GPUs not listed");
   } else if (gpu) {
     sheet.gpu_second = price(file, gpu, "gpu_second", diags);
