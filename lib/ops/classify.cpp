@@ -27,8 +27,14 @@ using models::torchscript::TorchScriptSpec;
 const std::vector<std::string> kModelKeys = {"path", "input",  "layout", "mean",
                                              "std",  "output", "labels"};
 
+struct Classifier {
+  std::string name;  // in models:
+  TorchScriptSpec model;
+  std::vector<std::string> labels;  // empty: classes are reported by number
+};
+
 // The declaration's fields, checked by name and type so a typo is an error, not a default.
-TorchScriptSpec read_spec(const spec::ModelSpec& model, const std::string& device) {
+Classifier read_classifier(const spec::ModelSpec& model, const std::string& device) {
   std::string where = model.where.file + ":" + std::to_string(model.where.line) + ":" +
                       std::to_string(model.where.column);
   auto bad = [&](const std::string& what, const std::string& fix) {
@@ -42,7 +48,9 @@ TorchScriptSpec read_spec(const spec::ModelSpec& model, const std::string& devic
   for (const auto& [key, value] : f.items())
     if (std::find(kModelKeys.begin(), kModelKeys.end(), key) == kModelKeys.end())
       bad("unknown key '" + key + "'", "keys: path, input, layout, mean, std, output, labels");
-  TorchScriptSpec s;
+  Classifier c;
+  c.name = model.name;
+  TorchScriptSpec& s = c.model;
   s.path = model.path;
   s.device = device;
   try {
@@ -59,71 +67,62 @@ TorchScriptSpec read_spec(const spec::ModelSpec& model, const std::string& devic
     s.mean = f.value("mean", s.mean);
     s.std = f.value("std", s.std);
     s.output = f.value("output", std::string("logits"));
-    (void)f.value("labels", std::vector<std::string>{});  // checked here, read by the op
+    c.labels = f.value("labels", c.labels);
   } catch (const nlohmann::json::exception& e) {
     bad(std::string("a field has the wrong type or is missing: ") + e.what(),
         "input is [width, height], mean and std are 3 numbers, layout and output are words");
   }
   if (s.output != "logits" && s.output != "probabilities")
     bad("output '" + s.output + "'", "use logits (softmax is applied) or probabilities");
-  return s;
+  return c;
 }
 
 class ClassifyOp : public Op {
  public:
   explicit ClassifyOp(const OpContext& ctx)
-      : model_(read_spec(ctx.model("model"), ctx.knob_string("device", "cpu"))),
-        name_(ctx.model("model").name),
-        threads_(static_cast<int>(ctx.knob_number("threads", 0))) {
-    const nlohmann::json& f = ctx.model("model").fields;
-    if (f.contains("labels")) labels_ = f.at("labels").get<std::vector<std::string>>();
-  }
+      : classifier_(read_classifier(ctx.model("model"), ctx.knob_string("device", "cpu"))),
+        model_(classifier_.model),
+        threads_(static_cast<int>(ctx.knob_number("threads", 0))) {}
 
   void process(std::vector<Item>& batch, std::vector<Item>& out) override {
     if (batch.empty()) return;
     use_torch_threads(threads_);
-    // The model takes whole images: copy each box out into its own packed buffer.
-    std::vector<std::vector<uint8_t>> pixels;
     std::vector<models::ImageView> images;
-    pixels.reserve(batch.size());
+    std::vector<models::Rect> boxes;
     for (const Item& item : batch) {
       const video::Frame& f = *item.frame;
+      images.push_back({f.rgb.data(), f.width, f.height});
       Box b = item.boxes.empty() ? Box{0, 0, f.width, f.height} : item.boxes.front();
-      int x0 = std::clamp(b.x, 0, f.width - 1), y0 = std::clamp(b.y, 0, f.height - 1);
-      int x1 = std::clamp(b.x + b.w, x0 + 1, f.width), y1 = std::clamp(b.y + b.h, y0 + 1, f.height);
-      std::vector<uint8_t>& rgb = pixels.emplace_back(static_cast<size_t>(x1 - x0) * (y1 - y0) * 3);
-      for (int y = y0; y < y1; ++y)
-        std::copy_n(f.rgb.data() + (static_cast<size_t>(y) * f.width + x0) * 3, (x1 - x0) * 3,
-                    rgb.data() + static_cast<size_t>(y - y0) * (x1 - x0) * 3);
-      images.push_back({rgb.data(), x1 - x0, y1 - y0});
+      boxes.push_back({static_cast<float>(b.x), static_cast<float>(b.y), static_cast<float>(b.w),
+                       static_cast<float>(b.h)});
     }
-    torch::Tensor scores = model_.run(images).to(torch::kCPU, torch::kFloat);
+    torch::Tensor scores = model_.run(images, boxes).to(torch::kCPU, torch::kFloat);
     if (scores.dim() == 0 || scores.size(0) != static_cast<int64_t>(batch.size()))
       throw Error(ExitCode::runtime, model_.spec().path + ": output " + c10::str(scores.sizes()) +
                                          " for a batch of " + std::to_string(batch.size()) +
                                          " (a classifier returns [N, classes])");
     scores = scores.reshape({scores.size(0), -1});
-    if (!labels_.empty() && scores.size(1) != static_cast<int64_t>(labels_.size()))
-      throw Error(ExitCode::bad_spec, "model '" + name_ + "' (" + model_.spec().path + ") gives " +
-                                          std::to_string(scores.size(1)) + " classes, but its " +
-                                          "labels list " + std::to_string(labels_.size()) +
-                                          " (make them agree)");
+    const std::vector<std::string>& labels = classifier_.labels;
+    if (!labels.empty() && scores.size(1) != static_cast<int64_t>(labels.size()))
+      throw Error(ExitCode::bad_spec, "model '" + classifier_.name + "' (" + model_.spec().path +
+                                          ") gives " + std::to_string(scores.size(1)) +
+                                          " classes, but its " + "labels list " +
+                                          std::to_string(labels.size()) + " (make them agree)");
     if (model_.spec().output == "logits") scores = torch::softmax(scores, 1);
     auto [best, index] = scores.max(1);
     for (size_t i = 0; i < batch.size(); ++i) {
       Item item = std::move(batch[i]);
       int64_t k = index[static_cast<int64_t>(i)].item<int64_t>();
-      item.fields["class"] = labels_.empty() ? std::to_string(k) : labels_[k];
+      item.fields["class"] = labels.empty() ? std::to_string(k) : labels[k];
       item.fields["class_score"] = best[static_cast<int64_t>(i)].item<float>();
       out.push_back(std::move(item));
     }
   }
 
  private:
+  Classifier classifier_;
   models::torchscript::TorchScriptModel model_;
-  std::string name_;
   int threads_;
-  std::vector<std::string> labels_;
 };
 
 }  // namespace

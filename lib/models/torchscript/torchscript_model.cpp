@@ -86,11 +86,15 @@ TorchScriptModel::TorchScriptModel(const TorchScriptSpec& spec) : spec_(spec) {
 
 TorchScriptModel::~TorchScriptModel() = default;
 
-torch::Tensor TorchScriptModel::run(const std::vector<ImageView>& images) const {
+torch::Tensor TorchScriptModel::run(const std::vector<ImageView>& images,
+                                    const std::vector<Rect>& regions) const {
   // NoGradGuard, not InferenceMode: callers may modify the returned tensor in place.
   torch::NoGradGuard no_grad;
-  torch::Tensor x =
-      resize_batch(images, spec_.input_width, spec_.input_height, 1.0 / 255.0, 0.0, state_->device);
+  torch::Tensor x = regions.empty()
+                        ? resize_batch(images, spec_.input_width, spec_.input_height, 1.0 / 255.0,
+                                       0.0, state_->device)
+                        : crop_resize_batch(images, regions, spec_.input_width, spec_.input_height,
+                                            1.0 / 255.0, 0.0, state_->device);
   x = (x - state_->mean) / state_->std;  // broadcasts over the trailing channel axis
   if (spec_.layout == "NCHW") x = x.permute({0, 3, 1, 2});
   x = x.contiguous();

@@ -31,9 +31,11 @@ class TorchScriptModel {
   ~TorchScriptModel();
 
   // The batch resized (bilinear) to the input size, (pixel / 255 - mean) / std, in the
-  // spec's layout, through forward(). A tuple or list output gives its first tensor.
-  // Throws llama::Error(runtime) naming the file when forward fails.
-  torch::Tensor run(const std::vector<ImageView>& images) const;
+  // spec's layout, through forward(). With `regions` (one per image), each image's region
+  // is cropped first, as crop_resize_batch does. A tuple or list output gives its first
+  // tensor. Throws llama::Error(runtime) naming the file when forward fails.
+  torch::Tensor run(const std::vector<ImageView>& images,
+                    const std::vector<Rect>& regions = {}) const;
 
   const TorchScriptSpec& spec() const { return spec_; }
 
