@@ -1,0 +1,106 @@
+#include "plan/job_model.h"
+
+#include <algorithm>
+#include <map>
+
+namespace llama::plan {
+
+namespace {
+
+// The share of the video's frames a source emits at `config`. Only decode thins its frames
+// (fps as a knob or a param, stride as a param); the profiler measures the source at one
+// config, so this is the one place its other configs' output is derived rather than measured.
+double source_share(const spec::OpSpec& op, const profile::Config& config, double video_fps) {
+  if (op.kind != "decode") return 1;
+  double share = 1;
+  double fps = 0;
+  if (auto knob = config.find("fps"); knob != config.end()) {
+    fps = std::stod(knob->second);
+  } else if (auto param = op.params.find("fps");
+             param != op.params.end() && param->second.value.is_number()) {
+    fps = param->second.value.get<double>();
+  }
+  if (fps > 0 && video_fps > 0) share = std::min(1.0, fps / video_fps);
+  if (auto stride = op.params.find("stride");
+      stride != op.params.end() && stride->second.value.is_number())
+    share /= std::max(1.0, stride->second.value.get<double>());
+  return share;
+}
+
+}  // namespace
+
+int JobModel::find(const std::string& op_name) const {
+  for (size_t i = 0; i < ops.size(); ++i)
+    if (ops[i].name == op_name) return static_cast<int>(i);
+  return -1;
+}
+
+std::vector<std::string> JobModel::unprofiled() const {
+  std::vector<std::string> names;
+  for (const OpModel& op : ops)
+    if (op.choices.empty()) names.push_back(op.name);
+  return names;
+}
+
+JobModel build_job_model(const graph::Pipeline& pipeline,
+                         const std::vector<profile::OpTarget>& targets,
+                         const profile::Predictor& predictor, const spec::PriceSheet& prices,
+                         const Pool& pool, const VideoShape& video) {
+  JobModel model;
+  model.pipeline = pipeline.spec.name;
+  model.video = video;
+  model.pool = pool;
+  model.prices = prices;
+
+  std::map<int, int> index_of_node;  // graph node -> index into model.ops
+  for (size_t i = 0; i < targets.size(); ++i) index_of_node[targets[i].node] = static_cast<int>(i);
+  model.ops.resize(targets.size());
+
+  const graph::Graph& graph = pipeline.graph;
+  for (size_t i = 0; i < targets.size(); ++i) {
+    const profile::OpTarget& t = targets[i];
+    OpModel& op = model.ops[i];
+    op.node = t.node;
+    op.name = t.op->name;
+    op.kind = t.op->kind;
+    op.source = graph.nodes()[t.node].in_edges.empty();
+    for (int e : graph.nodes()[t.node].in_edges)
+      if (auto up = index_of_node.find(graph.edges()[e].from); up != index_of_node.end())
+        op.inputs.push_back(up->second);
+    profile::OpKey key{pipeline.spec.name, op.name};
+    op.fanout = predictor.fanout(key);
+    op.branch_rate = t.op->when ? predictor.branch_rate(key) : 1.0;
+
+    for (const profile::Config& config : t.configs) {
+      Choice c;
+      c.config = config;
+      c.batch = profile::batch_of(config);
+      c.held = resources_of(config);
+      if (c.held.gpus > pool.gpus) continue;  // a GPU config on a pool without one
+      std::optional<profile::Prediction> p = predictor.latency(profile::entry_key(t, config));
+      if (!p) {
+        op.missing.push_back(profile::format_config(profile::without_batch(config)) + " batch " +
+                             std::to_string(c.batch));
+        continue;
+      }
+      c.latency_ms = p->mean_ms;
+      c.stdev_ms = p->stdev_ms;
+      if (op.source) c.source_share = source_share(*t.op, config, video.fps);
+      op.choices.push_back(std::move(c));
+    }
+  }
+
+  // Paths through the ops that run: a writer left out of `outputs:` is dropped from the
+  // paths that end in it, and a path left the same as another is kept once.
+  for (const std::vector<int>& path : graph.source_to_sink_paths()) {
+    std::vector<int> kept;
+    for (int node : path)
+      if (auto it = index_of_node.find(node); it != index_of_node.end()) kept.push_back(it->second);
+    if (!kept.empty() &&
+        std::find(model.paths.begin(), model.paths.end(), kept) == model.paths.end())
+      model.paths.push_back(std::move(kept));
+  }
+  return model;
+}
+
+}  // namespace llama::plan

@@ -1,0 +1,280 @@
+#include "plan/planner.h"
+
+#include <algorithm>
+#include <limits>
+#include <utility>
+
+namespace llama::plan {
+
+namespace {
+
+// Differences below this many seconds (or dollars) are noise of the arithmetic, not a
+// better plan: without it, the searches below could trade equal plans forever.
+constexpr double kEps = 1e-12;
+
+// Dollars first; core- plus GPU-seconds decide when the price sheet makes two plans equal
+// (a sheet of zeros still prefers the plan that holds less).
+std::pair<double, double> cost_key(const Cost& c) {
+  return {c.dollars, c.core_s + c.gpu_s};
+}
+
+bool cheaper(const JobEstimate& a, const JobEstimate& b) {
+  auto ka = cost_key(a.cost), kb = cost_key(b.cost);
+  if (ka.first < kb.first - kEps) return true;
+  if (ka.first > kb.first + kEps) return false;
+  if (ka.second < kb.second - kEps) return true;
+  if (ka.second > kb.second + kEps) return false;
+  return a.latency_s < b.latency_s - kEps;
+}
+
+bool faster(const JobEstimate& a, const JobEstimate& b) {
+  if (a.latency_s < b.latency_s - kEps) return true;
+  if (a.latency_s > b.latency_s + kEps) return false;
+  return cheaper(a, b);
+}
+
+// Moves one op at a time to whichever of its choices makes `better` true, until no single
+// move helps. Ops interact only through the shared pool and the items a source emits, so a
+// few passes settle it; the cap is for safety, not for convergence.
+template <typename Better>
+Assignment descend(const JobModel& model, Assignment a, Better better) {
+  JobEstimate current = estimate(model, a);
+  for (int pass = 0; pass < 50; ++pass) {
+    bool moved = false;
+    for (size_t i = 0; i < model.ops.size(); ++i) {
+      for (int k = 0; k < static_cast<int>(model.ops[i].choices.size()); ++k) {
+        if (k == a[i]) continue;
+        Assignment trial = a;
+        trial[i] = k;
+        JobEstimate e = estimate(model, trial);
+        if (better(e, current)) {
+          a = std::move(trial);
+          current = std::move(e);
+          moved = true;
+        }
+      }
+    }
+    if (!moved) break;
+  }
+  return a;
+}
+
+// Each op's choice with the least of `per_item` (a start for the descent: usually already
+// the answer when ops do not share much).
+template <typename PerItem>
+Assignment best_per_item(const JobModel& model, PerItem per_item) {
+  Assignment a(model.ops.size(), 0);
+  for (size_t i = 0; i < model.ops.size(); ++i) {
+    const std::vector<Choice>& cs = model.ops[i].choices;
+    for (size_t k = 1; k < cs.size(); ++k)
+      if (per_item(cs[k]) < per_item(cs[a[i]])) a[i] = static_cast<int>(k);
+  }
+  return a;
+}
+
+double dollars_per_second(const JobModel& model, const Choice& c) {
+  Cost one = cost_of(c.held, 1.0, model.prices, model.pool.gpu_name);
+  // Same order as cost_key: a sheet of zeros still ranks by resources held.
+  return one.dollars + 1e-9 * (one.core_s + one.gpu_s);
+}
+
+// How far the plan is from meeting `slo_s`, summed over everything that bounds the job: each
+// op's own work, the CPU work and the GPU work, each plus the fill. Zero exactly when the
+// predicted latency meets the SLO. The greedy upgrade measures progress with it rather than
+// with the latency itself: when two ops are equally the bottleneck, upgrading either alone
+// does not move the latency (a max), and a greedy that needed it to would stop there.
+double overshoot(const JobEstimate& e, double slo_s) {
+  double sum = 0;
+  auto add = [&](double bound) { sum += std::max(0.0, bound + e.fill_s - slo_s); };
+  for (const OpEstimate& o : e.ops) add(o.busy_s);
+  add(e.cpu_bound_s);
+  add(e.gpu_bound_s);
+  return sum;
+}
+
+// Greedy upgrade (DESIGN): from `a`, repeatedly take the single change of one op's config
+// that saves the most predicted latency (as overshoot() measures it) per extra dollar, until
+// the SLO is met or no change saves any.
+Assignment upgrade_until(const JobModel& model, Assignment a, double slo_s) {
+  JobEstimate current = estimate(model, a);
+  for (int step = 0; step < 10000 && current.latency_s > slo_s; ++step) {
+    double over = overshoot(current, slo_s);
+    double best_score = -1;
+    double best_saved = 0;
+    Assignment best;
+    JobEstimate best_estimate;
+    for (size_t i = 0; i < model.ops.size(); ++i) {
+      for (int k = 0; k < static_cast<int>(model.ops[i].choices.size()); ++k) {
+        if (k == a[i]) continue;
+        Assignment trial = a;
+        trial[i] = k;
+        JobEstimate e = estimate(model, trial);
+        double saved = over - overshoot(e, slo_s);
+        if (saved <= kEps) continue;
+        double extra = e.cost.dollars - current.cost.dollars;
+        double score = extra <= kEps ? std::numeric_limits<double>::infinity() : saved / extra;
+        if (score > best_score || (score == best_score && saved > best_saved)) {
+          best_score = score;
+          best_saved = saved;
+          best = std::move(trial);
+          best_estimate = std::move(e);
+        }
+      }
+    }
+    if (best.empty()) break;
+    a = std::move(best);
+    current = std::move(best_estimate);
+  }
+  return a;
+}
+
+Assignment runner_ups(const JobModel& model, const Plan& plan) {
+  Assignment runner(model.ops.size(), -1);
+  for (size_t i = 0; i < model.ops.size(); ++i) {
+    JobEstimate best;
+    for (int k = 0; k < static_cast<int>(model.ops[i].choices.size()); ++k) {
+      if (k == plan.choice[i]) continue;
+      Assignment trial = plan.choice;
+      trial[i] = k;
+      JobEstimate e = estimate(model, trial);
+      bool better = false;
+      if (runner[i] < 0) {
+        better = true;
+      } else if (plan.objective == Objective::fast) {
+        better = faster(e, best);
+      } else if (plan.objective == Objective::slo) {
+        bool meets = e.latency_s <= plan.slo_s;
+        bool best_meets = best.latency_s <= plan.slo_s;
+        better = meets != best_meets ? meets : meets ? cheaper(e, best) : faster(e, best);
+      } else {
+        better = cheaper(e, best);
+      }
+      if (better) {
+        runner[i] = k;
+        best = std::move(e);
+      }
+    }
+  }
+  return runner;
+}
+
+}  // namespace
+
+JobEstimate estimate(const JobModel& model, const Assignment& choice) {
+  JobEstimate e;
+  e.ops.resize(model.ops.size());
+  std::vector<double> items_out(model.ops.size(), 0);
+  double core_s = 0, gpu_s = 0;
+  for (size_t i = 0; i < model.ops.size(); ++i) {
+    const OpModel& op = model.ops[i];
+    const Choice& c = op.choices[choice[i]];
+    OpEstimate& o = e.ops[i];
+    if (op.source) {
+      o.items_in = model.video.frames * c.source_share;
+      items_out[i] = o.items_in;
+    } else {
+      for (int up : op.inputs) o.items_in += items_out[up] * op.branch_rate;
+      items_out[i] = o.items_in * op.fanout;
+    }
+    o.invocations = o.items_in / c.batch;
+    o.busy_s = o.invocations * c.latency_ms / 1000;
+    o.cost = cost_of(c.held, o.busy_s, model.prices, model.pool.gpu_name);
+    e.cost += o.cost;
+    core_s += o.cost.core_s;
+    gpu_s += o.cost.gpu_s;
+    if (o.busy_s > e.bound_s) {
+      e.bound_s = o.busy_s;
+      e.bound = "op " + op.name;
+    }
+  }
+  e.cpu_bound_s = core_s / std::max(1, model.pool.cpus);
+  if (e.cpu_bound_s > e.bound_s) {
+    e.bound_s = e.cpu_bound_s;
+    e.bound = "cpu";
+  }
+  e.gpu_bound_s = gpu_s / std::max(1, model.pool.gpus);
+  if (e.gpu_bound_s > e.bound_s) {
+    e.bound_s = e.gpu_bound_s;
+    e.bound = "gpu";
+  }
+  for (const std::vector<int>& path : model.paths) {
+    double s = 0;
+    for (int i : path) s += model.ops[i].choices[choice[i]].latency_ms / 1000;
+    e.fill_s = std::max(e.fill_s, s);
+  }
+  e.latency_s = e.bound_s + e.fill_s;
+  return e;
+}
+
+Assignment first_values(const JobModel& model) {
+  return Assignment(model.ops.size(), 0);
+}
+
+Assignment fastest(const JobModel& model) {
+  Assignment start = best_per_item(model, [](const Choice& c) {
+    return c.latency_ms * c.source_share / c.batch;
+  });
+  return descend(model, start, faster);
+}
+
+Assignment cheapest(const JobModel& model) {
+  Assignment start = best_per_item(model, [&](const Choice& c) {
+    return c.latency_ms * c.source_share / c.batch * dollars_per_second(model, c);
+  });
+  return descend(model, start, cheaper);
+}
+
+Plan plan_job(const JobModel& model, Objective objective, double slo_s) {
+  Plan plan;
+  plan.objective = objective;
+  plan.slo_s = slo_s;
+  Assignment fast = fastest(model), cheap = cheapest(model);
+  plan.fastest = estimate(model, fast);
+  plan.cheapest = estimate(model, cheap);
+  switch (objective) {
+    case Objective::fast:
+      plan.choice = fast;
+      break;
+    case Objective::cheap:
+      plan.choice = cheap;
+      break;
+    case Objective::fixed:
+      plan.choice = first_values(model);
+      break;
+    case Objective::slo:
+      if (plan.cheapest.latency_s <= slo_s) {
+        plan.choice = cheap;
+      } else if (plan.fastest.latency_s > slo_s) {
+        plan.choice = fast;
+        plan.feasible = false;
+      } else {
+        Assignment a = upgrade_until(model, cheap, slo_s);
+        if (estimate(model, a).latency_s > slo_s) a = fast;  // the greedy got stuck
+        // One op's upgrade can make another's unnecessary: give back what is not needed.
+        plan.choice = descend(model, a, [&](const JobEstimate& e, const JobEstimate& cur) {
+          return e.latency_s <= slo_s && cheaper(e, cur);
+        });
+      }
+      break;
+  }
+  if (objective != Objective::slo && slo_s > 0) plan.feasible = plan.fastest.latency_s <= slo_s;
+  plan.predicted = estimate(model, plan.choice);
+  plan.runner_up = runner_ups(model, plan);
+  return plan;
+}
+
+std::string to_string(Objective objective) {
+  switch (objective) {
+    case Objective::slo:
+      return "slo";
+    case Objective::fast:
+      return "fast";
+    case Objective::cheap:
+      return "cheap";
+    case Objective::fixed:
+      return "static";
+  }
+  return "?";
+}
+
+}  // namespace llama::plan

@@ -1,0 +1,74 @@
+// Planning before the run (DESIGN "Planning before the run"): what a choice of configs will
+// cost and how long the job will take on the pool, the fastest and the cheapest plans, and
+// the cheapest plan predicted to meet an SLO (greedy upgrade by latency saved per dollar).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "plan/cost_model.h"
+#include "plan/job_model.h"
+
+namespace llama::plan {
+
+// One choice index per op of the JobModel.
+using Assignment = std::vector<int>;
+
+struct OpEstimate {
+  double items_in = 0;     // for a source: items it emits
+  double invocations = 0;  // items / batch
+  double busy_s = 0;       // invocations x latency
+  Cost cost;
+};
+
+// The predicted job, under a model of a streaming pipeline on a shared pool: once the
+// pipeline is full, the job goes as fast as its tightest resource lets it: all CPU work
+// spread over the cores, all GPU work over the streams, or one op's work (an op runs one
+// invocation at a time, so no pool makes a single op go faster). The first item must also
+// get through: `fill_s` is the slowest source-to-sink path of single invocations.
+struct JobEstimate {
+  double latency_s = 0;  // bound_s + fill_s
+  double bound_s = 0;
+  std::string bound;     // "cpu", "gpu" or "op <name>": what limits the job
+  double cpu_bound_s = 0;  // core-seconds / cores
+  double gpu_bound_s = 0;  // GPU-seconds / streams
+  double fill_s = 0;
+  Cost cost;
+  std::vector<OpEstimate> ops;
+};
+
+JobEstimate estimate(const JobModel& model, const Assignment& choice);
+
+// Every op at its first choice: the YAML's first knob values (--static).
+Assignment first_values(const JobModel& model);
+// Least predicted job latency, cost ignored (llama-fast).
+Assignment fastest(const JobModel& model);
+// Least predicted job cost, latency ignored (llama-cheap).
+Assignment cheapest(const JobModel& model);
+
+enum class Objective { slo, fast, cheap, fixed };
+
+struct Plan {
+  Objective objective = Objective::slo;
+  double slo_s = 0;  // the job's SLO; 0 when it has none
+  Assignment choice;
+  JobEstimate predicted;
+  JobEstimate fastest;   // the fastest plan: feasibility is judged against it
+  JobEstimate cheapest;  // the cheapest plan
+  bool feasible = true;  // the SLO is at or above the fastest plan's prediction
+  // Per op, the choice that would be the best alternative (see plan_job), -1 if none.
+  Assignment runner_up;
+};
+
+// The plan for `objective`. For slo: the cheapest plan when it meets the SLO; else, from the
+// cheapest plan, upgrade one op at a time, each time the upgrade that saves the most
+// predicted job latency per extra dollar, until the prediction meets the SLO; if it never
+// does, the fastest plan, with feasible = false.
+// The runner-up of an op is its other choice that keeps the plan cheapest while still
+// meeting the SLO (for fast: the next fastest; for cheap and fixed: the next cheapest).
+// Every op must have at least one choice (JobModel::unprofiled() empty).
+Plan plan_job(const JobModel& model, Objective objective, double slo_s);
+
+std::string to_string(Objective objective);
+
+}  // namespace llama::plan

@@ -1,0 +1,122 @@
+#include <doctest/doctest.h>
+
+#include "plan/planner.h"
+#include "plan_fixtures.h"
+
+using namespace llama;
+using plan_test::choice;
+using plan_test::job;
+using plan_test::op;
+
+TEST_CASE("a chain's estimate: items, invocations, work, bound and fill, worked by hand") {
+  // decode 10 ms/frame -> detect (2 detections per frame) -> sink 1 ms per detection.
+  plan::JobModel m = job({op("decode", {}, {choice(10)}),
+                          op("detect", {0}, {choice(40, 1), choice(100, 4)}, 2),
+                          op("sink", {1}, {choice(1)})},
+                         {{0, 1, 2}}, 100, 2);
+  plan::JobEstimate b1 = plan::estimate(m, {0, 0, 0});
+  CHECK(b1.ops[1].items_in == doctest::Approx(100));
+  CHECK(b1.ops[2].items_in == doctest::Approx(200));
+  CHECK(b1.ops[1].busy_s == doctest::Approx(4.0));
+  CHECK(b1.cost.core_s == doctest::Approx(1.0 + 4.0 + 0.2));
+  CHECK(b1.cpu_bound_s == doctest::Approx(2.6));
+  CHECK(b1.bound == "op detect");  // one op runs one invocation at a time: 4 s > 5.2/2
+  CHECK(b1.fill_s == doctest::Approx(0.051));
+  CHECK(b1.latency_s == doctest::Approx(4.051));
+  CHECK(b1.cost.dollars == doctest::Approx(5.2e-5));
+
+  plan::JobEstimate b4 = plan::estimate(m, {0, 1, 0});
+  CHECK(b4.ops[1].invocations == doctest::Approx(25));
+  CHECK(b4.ops[1].busy_s == doctest::Approx(2.5));
+  CHECK(b4.fill_s == doctest::Approx(0.111));  // a batch of 4 takes longer to get through
+  CHECK(b4.latency_s == doctest::Approx(2.611));
+}
+
+TEST_CASE("branch rates and fan-out carry through a diamond") {
+  plan::JobModel m = job({op("decode", {}, {choice(10)}),
+                          op("left", {0}, {choice(2)}, 1, 0.25),
+                          op("right", {0}, {choice(3)}, 3),
+                          op("sink", {1, 2}, {choice(1)})},
+                         {{0, 1, 3}, {0, 2, 3}}, 100, 2);
+  plan::JobEstimate e = plan::estimate(m, {0, 0, 0, 0});
+  CHECK(e.ops[1].items_in == doctest::Approx(25));
+  CHECK(e.ops[2].items_in == doctest::Approx(100));
+  CHECK(e.ops[3].items_in == doctest::Approx(25 + 300));
+  CHECK(e.fill_s == doctest::Approx(0.014));  // the slower path: 10 + 3 + 1 ms
+}
+
+TEST_CASE("fastest, cheapest, and the SLO between them") {
+  // One core at 100 ms, or two cores at 60 ms: faster, and 20% more core-seconds.
+  plan::JobModel m = job({op("decode", {}, {choice(1)}),
+                          op("detect", {0}, {choice(100, 1, 1), choice(60, 1, 2)})},
+                         {{0, 1}}, 100, 2);
+  CHECK(plan::cheapest(m) == plan::Assignment{0, 0});
+  CHECK(plan::fastest(m) == plan::Assignment{0, 1});
+  CHECK(plan::estimate(m, {0, 0}).latency_s == doctest::Approx(10.101));
+  CHECK(plan::estimate(m, {0, 1}).latency_s == doctest::Approx(6.05 + 0.061));
+
+  plan::Plan loose = plan::plan_job(m, plan::Objective::slo, 20);
+  CHECK(loose.choice == plan::Assignment{0, 0});
+  CHECK(loose.feasible);
+  CHECK(loose.predicted.cost.dollars == doctest::Approx(loose.cheapest.cost.dollars));
+
+  plan::Plan tight = plan::plan_job(m, plan::Objective::slo, 8);
+  CHECK(tight.choice == plan::Assignment{0, 1});
+  CHECK(tight.feasible);
+  CHECK(tight.runner_up == plan::Assignment{-1, 0});
+
+  plan::Plan impossible = plan::plan_job(m, plan::Objective::slo, 1);
+  CHECK_FALSE(impossible.feasible);
+  CHECK(impossible.choice == plan::fastest(m));  // runs the fastest plan
+  CHECK(impossible.fastest.latency_s == doctest::Approx(6.111));
+
+  CHECK(plan::plan_job(m, plan::Objective::fixed, 0).choice == plan::Assignment{0, 0});
+  CHECK(plan::plan_job(m, plan::Objective::fast, 0).choice == plan::Assignment{0, 1});
+  CHECK(plan::plan_job(m, plan::Objective::cheap, 0).choice == plan::Assignment{0, 0});
+}
+
+TEST_CASE("two ops tied as the bottleneck are both upgraded, each the cheapest way that meets") {
+  // A and B take 10 s each at one core. A can go to 2 cores at 50 ms (no extra core-seconds);
+  // B to 4 cores at 50 ms (twice the core-seconds) or 2 cores at 55 ms (10% more).
+  plan::JobModel m = job(
+      {op("decode", {}, {choice(1)}), op("a", {0}, {choice(100, 1, 1), choice(50, 1, 2)}),
+       op("b", {0}, {choice(100, 1, 1), choice(50, 1, 4), choice(55, 1, 2)})},
+      {{0, 1}, {0, 2}}, 100, 8);
+  plan::Plan p = plan::plan_job(m, plan::Objective::slo, 6);
+  CHECK(p.feasible);
+  CHECK(p.choice == plan::Assignment{0, 1, 2});
+  CHECK(p.predicted.latency_s <= 6);
+  CHECK(p.predicted.cost.dollars < p.fastest.cost.dollars);
+  // B's runner-up: the 4-core config also meets 6 s, at a higher cost.
+  CHECK(p.runner_up[2] == 1);
+}
+
+TEST_CASE("the pool's capacity counts: 64 cores meet an SLO that 2 cannot") {
+  std::vector<plan::OpModel> ops{op("decode", {}, {choice(1)})};
+  std::vector<std::vector<int>> paths;
+  for (int k = 1; k <= 8; ++k) {
+    ops.push_back(op("branch" + std::to_string(k), {0}, {choice(100)}));
+    paths.push_back({0, k});
+  }
+  plan::JobModel small = job(ops, paths, 100, 2);
+  plan::JobModel big = job(ops, paths, 100, 64);
+  plan::JobEstimate on_small = plan::estimate(small, plan::first_values(small));
+  CHECK(on_small.bound == "cpu");
+  CHECK(on_small.latency_s == doctest::Approx(80.1 / 2 + 0.101));
+  CHECK(plan::estimate(big, plan::first_values(big)).latency_s == doctest::Approx(10.101));
+  CHECK_FALSE(plan::plan_job(small, plan::Objective::slo, 15).feasible);
+  CHECK(plan::plan_job(big, plan::Objective::slo, 15).feasible);
+}
+
+TEST_CASE("a GPU config: fastest, but not the cheapest; chosen when the SLO needs it") {
+  plan::JobModel m = job({op("decode", {}, {choice(1)}),
+                          op("detect", {0}, {choice(100, 1, 1), choice(5, 1, 1, 1)})},
+                         {{0, 1}}, 100, 2, 1);
+  plan::JobEstimate gpu = plan::estimate(m, {0, 1});
+  CHECK(gpu.cost.gpu_s == doctest::Approx(0.5));
+  CHECK(gpu.cost.dollars == doctest::Approx(0.6 * 1e-5 + 0.5 * 1e-3));
+  CHECK(plan::fastest(m) == plan::Assignment{0, 1});
+  CHECK(plan::cheapest(m) == plan::Assignment{0, 0});
+  CHECK(plan::plan_job(m, plan::Objective::slo, 5).choice == plan::Assignment{0, 1});
+  CHECK(plan::plan_job(m, plan::Objective::slo, 60).choice == plan::Assignment{0, 0});
+}
