@@ -1,10 +1,8 @@
 // llama profile PIPELINE: measure what each op costs at each config on this machine (and the
 // pipeline's fan-out and branch rates) into the profile store; --show prints what is there.
-#include <unistd.h>
 
 #include <atomic>
 #include <csignal>
-#include <cstdio>
 #include <iostream>
 #include <memory>
 #include <optional>
@@ -12,6 +10,8 @@
 #include "base/error.h"
 #include "commands.h"
 #include "graph/graph.h"
+#include "machine.h"
+#include "profile_progress.h"
 #include "ops/registry.h"
 #include "ops/torch_threads.h"
 #include "profile/fingerprint.h"
@@ -43,79 +43,6 @@ std::atomic<bool> g_interrupted{false};
 void on_sigint(int) {
   g_interrupted = true;
 }
-
-// The GPU's name and memory, from nvidia-smi: libtorch's C++ API does not say them without
-// CUDA headers, and the fingerprint must tell an A100 from a T4. Empty when there is none.
-void fill_gpu(profile::Fingerprint& fp) {
-  FILE* pipe = popen(
-      "nvidia-smi --query-gpu=name,memory.total --format=csv,noheader,nounits -i 0 2>/dev/null",
-      "r");
-  if (!pipe) return;
-  char line[512] = {0};
-  bool got = fgets(line, sizeof line, pipe) != nullptr;
-  pclose(pipe);
-  if (!got) return;
-  std::string text(line);
-  size_t comma = text.rfind(',');
-  if (comma == std::string::npos) return;
-  fp.gpu_name = text.substr(0, comma);
-  try {
-    fp.gpu_memory_mb = std::stoll(text.substr(comma + 1));
-  } catch (const std::exception&) {
-    fp.gpu_memory_mb = 0;
-  }
-}
-
-profile::Fingerprint this_machine(bool cuda) {
-  profile::Fingerprint fp = profile::cpu_fingerprint();
-  fp.torch_version = ops::torch_version();
-  if (cuda) fill_gpu(fp);
-  return fp;
-}
-
-// Progress on stderr: one line rewritten in place on a terminal, else one line per op (a
-// log file full of \r is unreadable).
-class ProgressLine {
- public:
-  explicit ProgressLine(bool quiet) : quiet_(quiet), tty_(isatty(STDERR_FILENO)) {}
-  ~ProgressLine() { clear(); }
-
-  void update(const profile::Progress& p) {
-    if (quiet_) return;
-    if (tty_) {
-      std::string line = "profiling " + p.op + " " + profile::format_config(p.config) + "  " +
-                         std::to_string(static_cast<int>(p.seconds_left + 0.5)) + "s left";
-      if (line.size() > 110) line = line.substr(0, 107) + "...";
-      std::cerr << "\r\033[K" << line << std::flush;
-      shown_ = true;
-    } else if (p.op != last_op_) {
-      std::cerr << "llama: profiling " << p.op << " (" << static_cast<int>(p.seconds_left + 0.5)
-                << "s of budget left)\n";
-    }
-    last_op_ = p.op;
-  }
-
-  void note(const std::string& line) {
-    clear();
-    if (!quiet_) std::cerr << "llama: warning: " << line << "\n";
-  }
-
-  void info(const std::string& line) {
-    clear();
-    if (!quiet_) std::cerr << "llama: note: " << line << "\n";
-  }
-
-  void clear() {
-    if (shown_) std::cerr << "\r\033[K" << std::flush;
-    shown_ = false;
-  }
-
- private:
-  bool quiet_;
-  bool tty_;
-  bool shown_ = false;
-  std::string last_op_;
-};
 
 int profile_command(const ProfileCommandOptions& options) {
   if (options.store_dir.empty())

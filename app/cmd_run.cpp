@@ -7,6 +7,8 @@
 #include "commands.h"
 #include "exec/executor.h"
 #include "graph/graph.h"
+#include "plan_view.h"
+#include "planning.h"
 #include "report/out_dir.h"
 #include "report/run_report.h"
 #include "spec/duration.h"
@@ -28,7 +30,11 @@ struct RunOptions {
   bool quiet = false;
   bool json = false;
   bool strict = false;
-  std::string prices;  // price sheet; default: profiles/prices.yaml (see default_prices)
+  std::string prices;  // price sheet; default: profiles/prices.yaml (see find_prices)
+  std::string objective = "slo";
+  bool fixed = false;  // --static
+  std::string store_dir = "profiles";
+  bool no_auto_profile = false;
 };
 
 std::atomic<bool> g_interrupted{false};
@@ -37,35 +43,20 @@ void on_sigint(int) {
   g_interrupted = true;
 }
 
-// The sheet a run is priced with when --prices is not given: profiles/prices.yaml where llama
-// runs, else the one beside the llama checkout that built this binary (build/llama ->
-// profiles/prices.yaml). None found: the report gives resource-seconds only.
-std::optional<spec::PriceSheet> default_prices() {
-  namespace fs = std::filesystem;
-  std::error_code ec;
-  fs::path exe = fs::read_symlink("/proc/self/exe", ec);
-  for (const fs::path& p :
-       {fs::path("profiles/prices.yaml"), exe.parent_path().parent_path() / "profiles/prices.yaml"})
-    if (!p.empty() && fs::is_regular_file(p, ec)) return spec::load_price_sheet(p.string());
-  return std::nullopt;
-}
-
 int run(const RunOptions& options) {
   if (options.out_given && options.out_dir.empty())
     throw Error(ExitCode::usage, "--out is empty; name a folder, e.g. --out results");
   std::optional<double> slo_s;
-  if (options.slo_given) {
-    slo_s = spec::parse_duration_s(options.slo);
-    if (!slo_s || *slo_s <= 0)
-      throw Error(ExitCode::usage, "--slo '" + options.slo + "' is not a positive duration (" +
-                                       spec::kDurationHelp + ")");
-  }
+  if (options.slo_given) slo_s = parse_slo(options.slo);
+  plan::Objective objective =
+      options.fixed ? plan::Objective::fixed : parse_objective(options.objective);
 
   const ops::OpRegistry& registry = ops::builtin_registry();
   graph::Pipeline pipeline = graph::load_pipeline(options.pipeline, registry.catalog());
   if (!slo_s) slo_s = pipeline.spec.slo_s;
-  std::optional<spec::PriceSheet> prices =
-      options.prices.empty() ? default_prices() : spec::load_price_sheet(options.prices);
+  std::optional<spec::PriceSheet> prices = find_prices(options.prices);
+  // Tuning needs a target: with no SLO anywhere, the slo objective runs the YAML's values.
+  if (objective == plan::Objective::slo && !slo_s) objective = plan::Objective::fixed;
 
   exec::ExecOptions exec_options;
   exec_options.videos =
@@ -76,12 +67,43 @@ int run(const RunOptions& options) {
   exec_options.workers = options.workers;
   exec_options.cancel = &g_interrupted;
 
+  report::RunInfo info{
+      options.pipeline, pipeline.spec.name, exec_options.out_dir, slo_s, prices, "", "", nullptr};
+  info.objective = plan::to_string(objective);
+  if (objective != plan::Objective::fixed) {
+    PlanningOptions po;
+    po.pipeline_file = options.pipeline;
+    po.videos = exec_options.videos;
+    po.store_dir = options.store_dir;
+    po.auto_profile = !options.no_auto_profile;
+    po.quiet = options.quiet;
+    plan::JobModel model = load_job_model(pipeline, prices.value_or(spec::PriceSheet{}), po);
+    plan::Plan plan = plan::plan_job(model, objective, slo_s.value_or(0));
+    info.gpu_name = model.pool.gpu_name;
+    info.plan = plan_view(model, plan);
+    if (objective == plan::Objective::slo && !plan.feasible) {
+      std::cerr << "llama: SLO " << spec::format_duration(*slo_s)
+                << " is below the fastest plan's predicted " << plan.fastest.latency_s
+                << "s on this machine (llama explain shows the plan)";
+      if (options.strict) {
+        std::cerr << "; --strict: not running\n";
+        return static_cast<int>(ExitCode::slo_infeasible);
+      }
+      std::cerr << "; running the fastest plan\n";
+    } else if (!options.quiet) {
+      std::cerr << "llama: plan (" << plan::to_string(objective) << "): predicted "
+                << plan.predicted.latency_s << "s, $" << plan.predicted.cost.dollars
+                << (slo_s ? " for SLO " + spec::format_duration(*slo_s) : std::string())
+                << " (llama explain shows it)\n";
+    }
+    for (size_t i = 0; i < model.ops.size(); ++i)
+      exec_options.configs[model.ops[i].name] = model.ops[i].choices[plan.choice[i]].config;
+  }
+
   std::signal(SIGINT, on_sigint);
   exec::RunResult result = exec::run_pipeline(pipeline, registry, exec_options);
   std::signal(SIGINT, SIG_DFL);
 
-  report::RunInfo info{
-      options.pipeline, pipeline.spec.name, exec_options.out_dir, slo_s, prices, ""};
   nlohmann::json report = report::build_report(info, result);
   report::write_report((std::filesystem::path(exec_options.out_dir) / "report.json").string(),
                        report);
@@ -129,12 +151,19 @@ Command add_run_command(CLI::App& app) {
       sub->add_option("--out", options->out_dir, "output folder (default: out/<pipeline name>)");
   sub->add_option("--prices", options->prices,
                   "price sheet YAML for the cost report (default: profiles/prices.yaml)");
+  sub->add_option("--objective", options->objective,
+                  "slo (cheapest plan predicted to meet the SLO), fast or cheap (default: slo)");
+  sub->add_flag("--static", options->fixed,
+                "run every op at the YAML's first knob values: no profiles, no tuning");
+  sub->add_option("--store", options->store_dir, "profile store folder (default: profiles)");
+  sub->add_flag("--no-auto-profile", options->no_auto_profile,
+                "refuse, instead of profiling first, when the store lacks what the plan needs");
   sub->add_option("--workers", options->workers, "worker threads running ops (default: 2)")
       ->check(CLI::Range(1, 256));
   sub->add_flag("--quiet,-q", options->quiet, "print nothing on stderr but errors");
   sub->add_flag("--json", options->json, "print the run summary (report.json) on stdout");
   sub->add_flag("--strict", options->strict,
-                "fail (non-zero exit) on a truncated input or a missed SLO");
+                "fail (non-zero exit) on a truncated input, an infeasible or a missed SLO");
   return [options, slo, out] {
     options->slo_given = slo->count() > 0;
     options->out_given = out->count() > 0;

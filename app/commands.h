@@ -14,5 +14,6 @@ Command add_run_command(CLI::App& app);
 Command add_validate_command(CLI::App& app);
 Command add_models_command(CLI::App& app);
 Command add_profile_command(CLI::App& app);
+Command add_explain_command(CLI::App& app);
 
 }  // namespace llama::app

@@ -17,7 +17,9 @@ enum class ExitCode : int {
   runtime = 5,       // an op failed while running
   output = 6,        // cannot write results (--out not writable, disk full)
   slo_missed = 7,    // --strict and the job missed its SLO
-  bad_store = 8,     // profile store corrupt, or from a newer llama
+  bad_store = 8,     // profile store corrupt, from a newer llama, or (--no-auto-profile) lacking
+                     // what the plan needs
+  slo_infeasible = 9,  // --strict and the SLO is below the fastest plan's predicted latency
   interrupted = 130  // SIGINT: partial results flushed and marked incomplete
 };
 

@@ -36,7 +36,10 @@ class Run {
     const std::vector<spec::InputRef>& outputs = pipeline.spec.outputs;
     for (size_t i = 0; i < nodes_.size(); ++i) {
       const spec::OpSpec& op = *graph_.nodes()[i].op;
-      ops::OpContext ctx{&op, first_config(op), options.videos, options.out_dir, {}};
+      auto planned = options.configs.find(op.name);
+      ops::OpContext ctx{&op,
+                         planned != options.configs.end() ? planned->second : first_config(op),
+                         options.videos, options.out_dir, {}};
       for (const spec::ModelSpec& m : pipeline.spec.models) ctx.models[m.name] = m;
       NodeState& n = nodes_[i];
       // `outputs:` picks which writers run; the others are never built, so they write nothing.

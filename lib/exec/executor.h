@@ -1,5 +1,5 @@
-// Executor v0: runs a checked pipeline with every op pinned to the first value of each
-// knob, on a pool of worker threads. Items stream through bounded queues, so memory stays
+// Executor v0: runs a checked pipeline with every op pinned to one config (the plan's, or the
+// first value of each knob), on a pool of worker threads. Items stream through bounded queues, so memory stays
 // flat however long the video is.
 #pragma once
 
@@ -19,6 +19,9 @@ namespace llama::exec {
 struct ExecOptions {
   std::vector<std::string> videos;  // the job's inputs, in order
   std::string out_dir;
+  // Op name -> the config it runs at (knob -> value, batch included), as the plan chose; an
+  // op not named runs at the YAML's first knob values (first_config).
+  std::map<std::string, std::map<std::string, std::string>> configs;
   int workers = 2;  // threads running invocations
   // Items an op may have waiting before its producers pause. Small: a 1080p frame is 6 MB,
   // and two workers never need more than a few items in hand to stay busy.

@@ -3,15 +3,33 @@
 #include <algorithm>
 #include <map>
 
+#include "spec/duration.h"
+
 namespace llama::plan {
 
 namespace {
 
+double number_param(const spec::OpSpec& op, const std::string& name, double fallback) {
+  auto it = op.params.find(name);
+  return it != op.params.end() && it->second.value.is_number() ? it->second.value.get<double>()
+                                                               : fallback;
+}
+
+// start: and end: are durations ("1m30s").
+double duration_param(const spec::OpSpec& op, const std::string& name, double fallback) {
+  auto it = op.params.find(name);
+  if (it == op.params.end() || !it->second.value.is_string()) return fallback;
+  return spec::parse_duration_s(it->second.value.get<std::string>()).value_or(fallback);
+}
+
 // The share of the video's frames a source emits at `config`. Only decode thins its frames
-// (fps as a knob or a param, stride as a param); the profiler measures the source at one
-// config, so this is the one place its other configs' output is derived rather than measured.
-double source_share(const spec::OpSpec& op, const profile::Config& config, double video_fps) {
+// (fps as a knob or a param, stride, start and end as params); the profiler measures the
+// source at one config, so this is the one place its other configs' output is derived rather
+// than measured.
+double source_share(const spec::OpSpec& op, const profile::Config& config,
+                    const VideoShape& video) {
   if (op.kind != "decode") return 1;
+  double video_fps = video.fps;
   double share = 1;
   double fps = 0;
   if (auto knob = config.find("fps"); knob != config.end()) {
@@ -21,9 +39,14 @@ double source_share(const spec::OpSpec& op, const profile::Config& config, doubl
     fps = param->second.value.get<double>();
   }
   if (fps > 0 && video_fps > 0) share = std::min(1.0, fps / video_fps);
-  if (auto stride = op.params.find("stride");
-      stride != op.params.end() && stride->second.value.is_number())
-    share /= std::max(1.0, stride->second.value.get<double>());
+  share /= std::max(1.0, number_param(op, "stride", 1));
+  if (video.frames > 0 && video_fps > 0) {
+    double duration = video.frames / video_fps;
+    double start = std::clamp(duration_param(op, "start", 0), 0.0, duration);
+    double end = duration_param(op, "end", -1);
+    end = end < 0 ? duration : std::clamp(end, start, duration);
+    share *= (end - start) / duration;
+  }
   return share;
 }
 
@@ -85,7 +108,7 @@ JobModel build_job_model(const graph::Pipeline& pipeline,
       }
       c.latency_ms = p->mean_ms;
       c.stdev_ms = p->stdev_ms;
-      if (op.source) c.source_share = source_share(*t.op, config, video.fps);
+      if (op.source) c.source_share = source_share(*t.op, config, video);
       op.choices.push_back(std::move(c));
     }
   }

@@ -2,6 +2,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
 
 #include <fmt/format.h>
 #include <fmt/ostream.h>
@@ -36,6 +37,10 @@ nlohmann::json cost_json(const RunInfo& info, const plan::Cost& c) {
 }  // namespace
 
 nlohmann::json build_report(const RunInfo& info, const exec::RunResult& result) {
+  std::map<std::string, double> predicted_ms;
+  if (info.plan.is_object())
+    for (const auto& op : info.plan["ops"])
+      predicted_ms[op["op"].get<std::string>()] = op["latency_ms"].get<double>();
   nlohmann::json ops = nlohmann::json::array();
   plan::Cost total;
   for (const exec::OpStats& s : result.ops) {
@@ -52,6 +57,9 @@ nlohmann::json build_report(const RunInfo& info, const exec::RunResult& result) 
                    {"mean_invocation_ms", s.invocations ? 1e3 * s.busy_s / s.invocations : 0.0},
                    {"cost", cost_json(info, cost)},
                    {"output", s.summary}});
+    auto predicted = predicted_ms.find(s.name);
+    ops.back()["predicted_invocation_ms"] =
+        predicted == predicted_ms.end() ? nlohmann::json(nullptr) : nlohmann::json(predicted->second);
   }
   nlohmann::json videos = nlohmann::json::array();
   for (const auto& v : result.videos)
@@ -68,6 +76,8 @@ nlohmann::json build_report(const RunInfo& info, const exec::RunResult& result) 
       {"videos", videos},
       {"cost", cost_json(info, total)},
       {"prices", info.prices ? nlohmann::json(info.prices->file) : nlohmann::json(nullptr)},
+      {"objective", info.objective},
+      {"plan", info.plan},
       {"ops", ops}};
   if (!result.complete) report["error"] = result.error;
   if (info.slo_s) {

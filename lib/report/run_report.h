@@ -21,6 +21,10 @@ struct RunInfo {
   // Rates for the cost report; without a sheet the report gives resource-seconds only.
   std::optional<spec::PriceSheet> prices;
   std::string gpu_name;  // picks the GPU's price; "" for the sheet's default
+  std::string objective = "static";  // slo, fast, cheap, or static (the YAML's first values)
+  // The plan the run started from (llama explain's JSON), null for a static run; each op's
+  // entry in the report then also gives its predicted ms per invocation.
+  nlohmann::json plan;
 };
 
 // Did the run meet its SLO? nullopt when there was none.

@@ -6,7 +6,7 @@ set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$repo"
 
-expect_exit 0 "$llama" run pipelines/megamind_gallery.yaml --out "$tmp/gallery"
+expect_exit 0 "$llama" run --static pipelines/megamind_gallery.yaml --out "$tmp/gallery"
 [[ $(wc -l <"$tmp/gallery/gallery.jsonl") == 1 ]] || fail "the gallery should hold one face"
 jsonl_check "$tmp/gallery/gallery.jsonl" 'r["frame"] == 90 and len(r["embedding"]) == 192'
 
@@ -15,7 +15,7 @@ sed "s|gallery: ../out/megamind_gallery/gallery.jsonl|gallery: $tmp/gallery/gall
   pipelines/amber_alert.yaml >"$tmp/amber_alert.yaml"
 sed -i "s|\.\./models/|$repo/models/|" "$tmp/amber_alert.yaml"
 ffmpeg -v error -i data/Megamind.avi -t 5 -an -c:v copy "$tmp/mm5.avi"
-expect_exit 0 "$llama" run "$tmp/amber_alert.yaml" --input "$tmp/mm5.avi" --out "$tmp/o"
+expect_exit 0 "$llama" run --static "$tmp/amber_alert.yaml" --input "$tmp/mm5.avi" --out "$tmp/o"
 
 python3 - "$tmp/o/sightings.jsonl" "$tmp/o/report.json" <<'PY' || fail "amber_alert results are wrong"
 import json, sys

@@ -11,7 +11,7 @@ decode_sink_pipeline p.yaml
 bad_input() {
   local path=$1
   shift
-  expect_exit 4 "$llama" run p.yaml --input "$path" --out "$tmp/o"
+  expect_exit 4 "$llama" run --static p.yaml --input "$path" --out "$tmp/o"
   for text in "$path" "$@"; do expect_stderr_contains "$text"; done
 }
 
@@ -33,6 +33,6 @@ bad_input novideo
 
 # The same check applies to a pipeline's own input: (relative to the pipeline file).
 sed 's/^ops:/input: missing.avi\nops:/' p.yaml >q.yaml
-expect_exit 4 "$llama" run q.yaml --out "$tmp/o"
+expect_exit 4 "$llama" run --static q.yaml --out "$tmp/o"
 expect_stderr_contains missing.avi
 echo "ok"

@@ -6,7 +6,7 @@ source "$(dirname "$0")/lib.sh"
 cd "$repo"
 
 ffmpeg -v error -i data/Megamind.avi -t 3 -an -c:v copy "$tmp/mm3.avi"
-expect_exit 0 "$llama" run pipelines/face_blur.yaml --input "$tmp/mm3.avi" --out "$tmp/o"
+expect_exit 0 "$llama" run --static pipelines/face_blur.yaml --input "$tmp/mm3.avi" --out "$tmp/o"
 in_frames=$(frame_count "$tmp/mm3.avi")
 out_frames=$(frame_count "$tmp/o/face_blur.mp4")
 [[ $in_frames == "$out_frames" ]] || fail "face_blur.mp4 has $out_frames frames, the input $in_frames"

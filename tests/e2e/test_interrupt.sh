@@ -7,7 +7,7 @@ cd "$repo"
 
 # Four passes over vtest.avi take several seconds: long enough to interrupt mid-run.
 v=data/vtest.avi
-"$llama" run pipelines/motion_count.yaml --input $v --input $v --input $v --input $v \
+"$llama" run --static pipelines/motion_count.yaml --input $v --input $v --input $v --input $v \
   --out "$tmp/o" >"$out" 2>"$err" &
 pid=$!
 trap 'kill -KILL $pid 2>/dev/null || true; rm -rf "$tmp"' EXIT

@@ -11,7 +11,7 @@ make_clip clips/a.mp4 2 # 20 frames
 # motion at b's frame 0.
 make_clip clips/b.mkv 3 -vf negate # 30 frames
 
-expect_exit 0 "$llama" run "$repo/pipelines/motion_count.yaml" --input clips/a.mp4 --input clips/b.mkv --out "$tmp/two"
+expect_exit 0 "$llama" run --static "$repo/pipelines/motion_count.yaml" --input clips/a.mp4 --input clips/b.mkv --out "$tmp/two"
 json_check two/report.json 'r["status"] == "complete" and [v["path"] for v in r["videos"]] == ["clips/a.mp4", "clips/b.mkv"]'
 json_check two/report.json '[v["frames_decoded"] for v in r["videos"]] == [20, 30]'
 python3 - two/counts.jsonl <<'PY' || fail "counts.jsonl does not name both videos with their own windows"
@@ -26,14 +26,14 @@ for v, n in (("clips/a.mp4", 2), ("clips/b.mkv", 3)):
 PY
 
 # A folder holding both: the same job.
-expect_exit 0 "$llama" run "$repo/pipelines/motion_count.yaml" --input clips --out "$tmp/folder"
+expect_exit 0 "$llama" run --static "$repo/pipelines/motion_count.yaml" --input clips --out "$tmp/folder"
 json_check folder/report.json 'sorted(v["path"].split("/")[-1] for v in r["videos"]) == ["a.mp4", "b.mkv"]'
 python3 -c 'import json, sys; assert {json.loads(l)["video"].split("/")[-1] for l in open(sys.argv[1])} == {"a.mp4", "b.mkv"}' \
   folder/counts.jsonl || fail "--input FOLDER: counts.jsonl does not name both videos"
 
 # encode: one mp4 per video, each with all of its frames; motion state does not leak from
 # one video to the next (nothing can have moved at a video's first frame).
-expect_exit 0 "$llama" run "$repo/pipelines/redact_motion.yaml" --input clips/a.mp4 --input clips/b.mkv --out "$tmp/enc" --quiet
+expect_exit 0 "$llama" run --static "$repo/pipelines/redact_motion.yaml" --input clips/a.mp4 --input clips/b.mkv --out "$tmp/enc" --quiet
 [[ $(frame_count enc/redacted-a.mp4) == 20 ]] || fail "redacted-a.mp4 does not have 20 frames"
 [[ $(frame_count enc/redacted-b.mp4) == 30 ]] || fail "redacted-b.mp4 does not have 30 frames"
 python3 -c 'import json, sys; bad = [l for l in open(sys.argv[1]) if json.loads(l)["frame"] == 0]; sys.exit(1 if bad else 0)' \

@@ -7,7 +7,7 @@ source "$(dirname "$0")/lib.sh"
 cd "$repo"
 
 ffmpeg -v error -i data/vtest.avi -t 10 -c copy "$tmp/vtest10.avi"
-expect_exit 0 "$llama" run pipelines/people_count.yaml --input "$tmp/vtest10.avi" --out "$tmp/o"
+expect_exit 0 "$llama" run --static pipelines/people_count.yaml --input "$tmp/vtest10.avi" --out "$tmp/o"
 o=$tmp/o
 
 json_check "$o/report.json" 'r["status"] == "complete"'

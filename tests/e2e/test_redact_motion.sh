@@ -6,7 +6,7 @@ source "$(dirname "$0")/lib.sh"
 cd "$repo"
 
 make_clip "$tmp/in.mp4" 3 # testsrc2 moves every frame: 30 frames
-expect_exit 0 "$llama" run pipelines/redact_motion.yaml --input "$tmp/in.mp4" --out "$tmp/o"
+expect_exit 0 "$llama" run --static pipelines/redact_motion.yaml --input "$tmp/in.mp4" --out "$tmp/o"
 
 video=$tmp/o/redacted.mp4
 [[ -s $video ]] || fail "no redacted.mp4 in --out"
@@ -37,6 +37,6 @@ sys.exit(0 if mean > 8 else 1)
 PY
 
 # --quiet: nothing on stderr, not even the encoder library's banner.
-expect_exit 0 "$llama" run pipelines/redact_motion.yaml --input "$tmp/in.mp4" --out "$tmp/q" --quiet
+expect_exit 0 "$llama" run --static pipelines/redact_motion.yaml --input "$tmp/in.mp4" --out "$tmp/q" --quiet
 [[ ! -s $err ]] || { show_output; fail "--quiet printed on stderr"; }
 echo "ok"

@@ -16,7 +16,7 @@ for ext in avi mkv; do
   make_clip "full.$ext" 6 # 60 frames
   cut_in_half "full.$ext"
 
-  expect_exit 0 "$llama" run p.yaml --input "cut-full.$ext" --out "$tmp/$ext"
+  expect_exit 0 "$llama" run --static p.yaml --input "cut-full.$ext" --out "$tmp/$ext"
   expect_stderr_contains warning
   expect_stderr_contains truncated
   expect_stderr_contains "cut-full.$ext"
@@ -27,16 +27,16 @@ for ext in avi mkv; do
   records=$(wc -l <"$tmp/$ext/s.jsonl")
   json_check "$tmp/$ext/report.json" "r['videos'][0]['frames_decoded'] == $records"
 
-  expect_exit 4 "$llama" run p.yaml --input "cut-full.$ext" --out "$tmp/$ext-strict" --strict
+  expect_exit 4 "$llama" run --static p.yaml --input "cut-full.$ext" --out "$tmp/$ext-strict" --strict
   expect_stderr_contains truncated
 done
 
 # The intact file is not flagged.
-expect_exit 0 "$llama" run p.yaml --input full.mkv --out "$tmp/full" --strict
+expect_exit 0 "$llama" run --static p.yaml --input full.mkv --out "$tmp/full" --strict
 json_check "$tmp/full/report.json" 'r["videos"][0]["truncated"] is False and r["videos"][0]["frames_decoded"] == 60'
 
 make_clip full.mp4 6
 cut_in_half full.mp4
-expect_exit 4 "$llama" run p.yaml --input cut-full.mp4 --out "$tmp/mp4"
+expect_exit 4 "$llama" run --static p.yaml --input cut-full.mp4 --out "$tmp/mp4"
 expect_stderr_contains cut-full.mp4
 echo "ok"

@@ -196,5 +196,5 @@ errors=$(grep -cE '^(llama: )?many\.yaml:[0-9]+:[0-9]+: error' "$err" || true)
 ((errors >= 3)) || fail "several problems: only $errors error lines"
 
 # A spec that fails validation also fails `run`, with the same exit code.
-(cd "$tmp" && expect_exit 3 "$llama" run many.yaml --out "$tmp/o")
+(cd "$tmp" && expect_exit 3 "$llama" run --static many.yaml --out "$tmp/o")
 echo "ok"

@@ -1,0 +1,207 @@
+#include "planning.h"
+
+#include <unistd.h>
+
+#include <atomic>
+#include <csignal>
+#include <filesystem>
+#include <iostream>
+#include <sstream>
+
+#include "base/error.h"
+#include "machine.h"
+#include "ops/registry.h"
+#include "ops/torch_threads.h"
+#include "profile/predictor.h"
+#include "profile/profiler.h"
+#include "profile/store.h"
+#include "profile/targets.h"
+#include "profile_progress.h"
+#include "spec/duration.h"
+#include "video/video_reader.h"
+
+namespace llama::app {
+
+namespace {
+
+std::atomic<bool> g_interrupted{false};
+
+void on_sigint(int) {
+  g_interrupted = true;
+}
+
+// Frames in the job, and their rate, from the containers (no decoding).
+plan::VideoShape video_shape(const std::vector<std::string>& videos) {
+  plan::VideoShape shape;
+  for (const std::string& path : videos) {
+    video::VideoReader reader(path, {});
+    const video::VideoInfo& info = reader.info();
+    double frames = info.frame_count > 0 ? static_cast<double>(info.frame_count)
+                                         : info.duration_s * info.fps;
+    shape.frames += frames;
+    if (shape.fps <= 0) shape.fps = info.fps;
+  }
+  return shape;
+}
+
+// What the store lacks for this pipeline, one phrase per gap; empty when it can be planned.
+std::vector<std::string> gaps(const graph::Pipeline& pipeline, const plan::JobModel& model,
+                              const profile::ProfileStore& store) {
+  std::vector<std::string> out;
+  for (const plan::OpModel& op : model.ops) {
+    if (op.choices.empty()) out.push_back(op.name + ": no config measured");
+    profile::OpKey key{pipeline.spec.name, op.name};
+    if (!op.source && !store.find_fanout(key))
+      out.push_back(op.name + ": items out per item in not measured");
+    if (pipeline.graph.nodes()[op.node].op->when && !store.find_branch(key))
+      out.push_back(op.name + ": how often its when: holds not measured");
+  }
+  return out;
+}
+
+std::string join(const std::vector<std::string>& parts, const std::string& sep) {
+  std::string s;
+  for (const std::string& p : parts) s += (s.empty() ? "" : sep) + p;
+  return s;
+}
+
+}  // namespace
+
+plan::Pool parse_pool(const std::string& text) {
+  plan::Pool pool;
+  pool.cpus = 0;
+  std::stringstream parts(text);
+  std::string part;
+  auto bad = [&](const std::string& why) {
+    return Error(ExitCode::usage, "--pool '" + text + "': " + why +
+                                      " (write it as cpus=N,gpus=M, e.g. --pool cpus=64,gpus=4)");
+  };
+  while (std::getline(parts, part, ',')) {
+    size_t eq = part.find('=');
+    if (eq == std::string::npos) throw bad("'" + part + "' has no '='");
+    std::string name = part.substr(0, eq), value = part.substr(eq + 1);
+    int n = 0;
+    try {
+      size_t used = 0;
+      n = std::stoi(value, &used);
+      if (used != value.size()) throw std::invalid_argument(value);
+    } catch (const std::exception&) {
+      throw bad("'" + value + "' is not a whole number");
+    }
+    if (name == "cpus" && n >= 1) {
+      pool.cpus = n;
+    } else if (name == "gpus" && n >= 0) {
+      pool.gpus = n;
+    } else if (name == "cpus" || name == "gpus") {
+      throw bad(name + " must be at least " + (name == "cpus" ? "1" : "0"));
+    } else {
+      throw bad("unknown resource '" + name + "'");
+    }
+  }
+  if (pool.cpus == 0) throw bad("cpus is missing");
+  return pool;
+}
+
+plan::JobModel load_job_model(const graph::Pipeline& pipeline, const spec::PriceSheet& prices,
+                              const PlanningOptions& options) {
+  if (options.store_dir.empty())
+    throw Error(ExitCode::usage, "--store is empty; name a folder, e.g. --store profiles");
+  bool cuda = ops::cuda_available();
+  profile::Fingerprint fp = this_machine(cuda);
+  plan::Pool pool = options.pool ? *options.pool : local_pool(fp);
+  plan::VideoShape shape = video_shape(options.videos);
+  std::vector<std::string> notes;
+  profile::ProfileStore store = profile::ProfileStore::open(options.store_dir, fp, &notes);
+  if (!options.quiet)
+    for (const std::string& n : notes) std::cerr << "llama: note: " << n << "\n";
+
+  std::vector<profile::OpTarget> targets = profile::profile_targets(
+      pipeline, profile::probe_frame_size(options.videos), cuda || pool.gpus > 0, nullptr);
+  auto build = [&] {
+    return plan::build_job_model(pipeline, targets, profile::Predictor(store), prices, pool, shape);
+  };
+  plan::JobModel model = build();
+  std::vector<std::string> missing = gaps(pipeline, model, store);
+  if (missing.empty()) return model;
+
+  std::string profile_command = "llama profile " + options.pipeline_file +
+                                (options.store_dir == "profiles" ? "" : " --store " +
+                                                                            options.store_dir);
+  if (!options.auto_profile)
+    throw Error(ExitCode::bad_store,
+                "the profile store " + store.path() + " lacks what the plan for " +
+                    pipeline.spec.name + " needs (" + join(missing, "; ") + "); run `" +
+                    profile_command + "` first, or drop --no-auto-profile to profile it now");
+
+  if (!options.quiet)
+    std::cerr << "llama: no profile of " << pipeline.spec.name
+              << " on this machine yet; profiling it first (" << options.auto_profile_budget_s
+              << "s budget; `" << profile_command << "` measures more)\n";
+  ProgressLine progress(options.quiet);
+  profile::ProfileOptions po;
+  po.videos = options.videos;
+  po.sample = options.auto_profile_sample;
+  po.budget_s = options.auto_profile_budget_s;
+  po.cuda = cuda;
+  po.cancel = &g_interrupted;
+  // On a terminal the line rewrites itself in place; in a log, the line above is enough.
+  if (isatty(STDERR_FILENO))
+    po.on_progress = [&](const profile::Progress& p) { progress.update(p); };
+  po.on_note = [&](const std::string& line) { progress.note(line); };
+  g_interrupted = false;
+  std::signal(SIGINT, on_sigint);
+  profile::ProfileResult result;
+  try {
+    result = profile::profile_pipeline(pipeline, ops::builtin_registry(), store, po);
+  } catch (...) {
+    std::signal(SIGINT, SIG_DFL);
+    throw;
+  }
+  std::signal(SIGINT, SIG_DFL);
+  progress.clear();
+  store.save();
+  if (result.interrupted)
+    throw Error(ExitCode::interrupted, "interrupted while profiling; what was measured is in " +
+                                           store.path());
+  model = build();
+  std::vector<std::string> unprofiled = model.unprofiled();
+  if (!unprofiled.empty())
+    throw Error(ExitCode::runtime, "no config of " + join(unprofiled, ", ") +
+                                       " could be measured (the errors are above); fix the op "
+                                       "or its knobs, then run `" + profile_command + "`");
+  if (!options.quiet)
+    std::cerr << "llama: profiled " << result.measured << " configs in "
+              << static_cast<int>(result.wall_s * 10 + 0.5) / 10.0 << "s, saved to "
+              << store.path() << "\n";
+  return model;
+}
+
+std::optional<spec::PriceSheet> find_prices(const std::string& flag_value) {
+  if (!flag_value.empty()) return spec::load_price_sheet(flag_value);
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  for (const fs::path& p :
+       {fs::path("profiles/prices.yaml"), exe.parent_path().parent_path() / "profiles/prices.yaml"})
+    if (!p.empty() && fs::is_regular_file(p, ec)) return spec::load_price_sheet(p.string());
+  return std::nullopt;
+}
+
+double parse_slo(const std::string& text) {
+  std::optional<double> slo_s = spec::parse_duration_s(text);
+  if (!slo_s || *slo_s <= 0)
+    throw Error(ExitCode::usage,
+                "--slo '" + text + "' is not a positive duration (" + spec::kDurationHelp + ")");
+  return *slo_s;
+}
+
+plan::Objective parse_objective(const std::string& text) {
+  if (text == "slo") return plan::Objective::slo;
+  if (text == "fast") return plan::Objective::fast;
+  if (text == "cheap") return plan::Objective::cheap;
+  throw Error(ExitCode::usage, "--objective '" + text +
+                                   "' is not one of slo, fast, cheap (for the YAML's first "
+                                   "knob values, use --static)");
+}
+
+}  // namespace llama::app

@@ -1,0 +1,49 @@
+// Planning for `llama run`, `llama explain` (and later `llama simulate`): the job model of a
+// pipeline on its videos, from this machine's profile store, profiling what is missing first
+// (or refusing to, with --no-auto-profile), and the plan for an objective.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "graph/graph.h"
+#include "plan/job_model.h"
+#include "plan/planner.h"
+#include "spec/price_sheet.h"
+
+namespace llama::app {
+
+struct PlanningOptions {
+  std::string pipeline_file;  // as typed: the commands the messages suggest quote it
+  std::vector<std::string> videos;
+  std::string store_dir = "profiles";
+  bool auto_profile = true;
+  double auto_profile_budget_s = 10;  // small: a first plan, not a full profile
+  int auto_profile_sample = 10;
+  std::optional<plan::Pool> pool;  // default: this machine
+  bool quiet = false;
+};
+
+// "--slo 2s" style values for --pool: "cpus=64,gpus=4". Throws Error(usage) naming the flag.
+plan::Pool parse_pool(const std::string& text);
+
+// Throws Error(bad_store) when profiles are missing and auto_profile is off (naming the
+// `llama profile` command that fills them in), Error(runtime) when even profiling leaves an
+// op without a single config that ran.
+plan::JobModel load_job_model(const graph::Pipeline& pipeline, const spec::PriceSheet& prices,
+                              const PlanningOptions& options);
+
+// The price sheet a plan is costed with: --prices FILE when given, else profiles/prices.yaml
+// where llama runs, else the one beside the llama checkout that built this binary. nullopt
+// when there is none (the run report then gives resource-seconds only).
+std::optional<spec::PriceSheet> find_prices(const std::string& flag_value);
+
+// The value of --slo, in seconds; throws Error(usage) quoting it unless it is a positive
+// duration.
+double parse_slo(const std::string& text);
+
+// "slo", "fast", "cheap"; throws Error(usage) otherwise.
+plan::Objective parse_objective(const std::string& text);
+
+}  // namespace llama::app

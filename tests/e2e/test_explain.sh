@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# llama explain and the planned llama run on pipelines/people_count.yaml (first 10 s of
+# vtest.avi): auto-profiling into --store (or refusing to), the plan per objective, an SLO
+# below the fastest plan, another pool, and a run that starts from the plan it printed.
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+cd "$repo"
+
+ffmpeg -v error -i data/vtest.avi -t 10 -c copy "$tmp/vtest10.avi"
+p=(pipelines/people_count.yaml --input "$tmp/vtest10.avi" --store "$tmp/store")
+
+# Nothing profiled: --no-auto-profile refuses with exit 8 and the command that fixes it.
+expect_exit 8 "$llama" explain "${p[@]}" --no-auto-profile
+expect_stderr_contains "llama profile pipelines/people_count.yaml --store $tmp/store"
+expect_stderr_contains "objects: no config measured"
+
+# Without it, the store is filled first (said on stderr), then the plan printed as JSON.
+expect_exit 0 "$llama" explain "${p[@]}" --slo 2m --json
+expect_stderr_contains "profiling it first"
+cp "$out" "$tmp/slo.json"
+json_check "$tmp/slo.json" 'r["objective"] == "slo" and r["feasible"] and r["slo_s"] == 120 and r["predicted"]["latency_s"] <= 120'
+# A loose SLO costs what the cheapest plan costs; the fastest plan is no slower than it.
+json_check "$tmp/slo.json" 'abs(r["predicted"]["usd"] - r["cheapest"]["usd"]) <= 1e-12 and r["fastest"]["latency_s"] <= r["cheapest"]["latency_s"]'
+json_check "$tmp/slo.json" '[o["op"] for o in r["ops"]][:3] == ["decode", "motion", "objects"] and all(o["latency_ms"] >= 0 and o["invocations"] > 0 for o in r["ops"])'
+# Items follow the measured rates: the person branch gets part of the detections, never more.
+json_check "$tmp/slo.json" 'next(o for o in r["ops"] if o["op"] == "people")["items"] <= next(o for o in r["ops"] if o["op"] == "objects")["items"] * 20'
+
+# The store is complete now: explain measures nothing and prints the table.
+expect_exit 0 "$llama" explain "${p[@]}" --no-auto-profile
+grep -q "profiling" "$err" && fail "profiled again with a complete store"
+expect_stdout_contains "runner-up"
+expect_stdout_contains "predicted to be met"
+
+# fast and cheap bracket every plan: fast is no slower, cheap no costlier.
+expect_exit 0 "$llama" explain "${p[@]}" --objective fast --json
+cp "$out" "$tmp/fast.json"
+expect_exit 0 "$llama" explain "${p[@]}" --objective cheap --json
+cp "$out" "$tmp/cheap.json"
+python3 - "$tmp/fast.json" "$tmp/cheap.json" <<'PY' || fail "fast/cheap do not bracket"
+import json, sys
+fast, cheap = (json.load(open(f)) for f in sys.argv[1:])
+assert fast["objective"] == "fast" and cheap["objective"] == "cheap"
+assert fast["predicted"]["latency_s"] <= cheap["predicted"]["latency_s"]
+assert cheap["predicted"]["usd"] <= fast["predicted"]["usd"]
+PY
+
+# An SLO between them is met at a cost no higher than fast's.
+mid=$(python3 -c "import json; f=json.load(open('$tmp/fast.json')); c=json.load(open('$tmp/cheap.json')); print((f['predicted']['latency_s'] + c['predicted']['latency_s']) / 2)")
+expect_exit 0 "$llama" explain "${p[@]}" --slo "${mid%.*}s" --json
+json_check "$out" "r['feasible'] and r['predicted']['latency_s'] <= r['slo_s'] and r['predicted']['usd'] <= $(python3 -c "import json; print(json.load(open('$tmp/fast.json'))['predicted']['usd'])") + 1e-12"
+
+# Below the fastest plan: not feasible, said with both numbers.
+expect_exit 0 "$llama" explain "${p[@]}" --slo 1s
+expect_stdout_contains "not feasible"
+# A pool this machine does not have: 64 cores make the job faster.
+expect_exit 0 "$llama" explain "${p[@]}" --objective fast --pool cpus=64 --json
+json_check "$out" "r['pool']['cpus'] == 64 and r['predicted']['latency_s'] < $(python3 -c "import json; print(json.load(open('$tmp/fast.json'))['predicted']['latency_s'])")"
+for bad in cpus=0 gpus=1 cpus=x cpus=4,tpus=2; do
+  expect_exit 2 "$llama" explain "${p[@]}" --pool "$bad"
+  expect_stderr_contains "--pool"
+done
+expect_exit 2 "$llama" explain "${p[@]}" --objective quick
+
+# llama run starts from the plan explain printed: same configs, and the report keeps it.
+expect_exit 0 "$llama" run "${p[@]}" --slo 2m --out "$tmp/run" --quiet
+python3 - "$tmp/slo.json" "$tmp/run/report.json" <<'PY' || fail "the run did not use the plan"
+import json, sys
+plan, report = (json.load(open(f)) for f in sys.argv[1:])
+assert report["objective"] == "slo" and report["plan"]["objective"] == "slo"
+ran = {o["name"]: o for o in report["ops"]}
+for o in plan["ops"]:
+    config = dict(o["config"], **({"batch": str(o["batch"])} if "batch" in ran[o["op"]]["config"] else {}))
+    assert ran[o["op"]]["config"] == config, (o["op"], ran[o["op"]]["config"], config)
+    assert ran[o["op"]]["predicted_invocation_ms"] == o["latency_ms"]
+assert report["slo_met"] is True
+PY
+echo "ok"
