@@ -4,6 +4,8 @@
 #include <filesystem>
 #include <iostream>
 
+#include <fmt/format.h>
+
 #include "commands.h"
 #include "exec/executor.h"
 #include "graph/graph.h"
@@ -70,6 +72,7 @@ int run(const RunOptions& options) {
   report::RunInfo info{
       options.pipeline, pipeline.spec.name, exec_options.out_dir, slo_s, prices, "", "", nullptr};
   info.objective = plan::to_string(objective);
+  double expected_frames = 0;  // for the progress line
   if (objective != plan::Objective::fixed) {
     PlanningOptions po;
     po.pipeline_file = options.pipeline;
@@ -82,27 +85,52 @@ int run(const RunOptions& options) {
     info.gpu_name = model.pool.gpu_name;
     info.plan = plan_view(model, plan);
     if (objective == plan::Objective::slo && !plan.feasible) {
-      std::cerr << "llama: SLO " << spec::format_duration(*slo_s)
-                << " is below the fastest plan's predicted " << plan.fastest.latency_s
-                << "s on this machine (llama explain shows the plan)";
+      std::cerr << fmt::format(
+          "llama: SLO {} is below the fastest plan's predicted {:.2f}s on this machine (llama "
+          "explain shows the plan)",
+          spec::format_duration(*slo_s), plan.fastest.latency_s);
       if (options.strict) {
         std::cerr << "; --strict: not running\n";
         return static_cast<int>(ExitCode::slo_infeasible);
       }
       std::cerr << "; running the fastest plan\n";
     } else if (!options.quiet) {
-      std::cerr << "llama: plan (" << plan::to_string(objective) << "): predicted "
-                << plan.predicted.latency_s << "s, $" << plan.predicted.cost.dollars
-                << (slo_s ? " for SLO " + spec::format_duration(*slo_s) : std::string())
-                << " (llama explain shows it)\n";
+      std::cerr << fmt::format("llama: plan ({}): predicted {:.2f}s, ${:.6f}{} (llama explain "
+                               "shows it)\n",
+                               plan::to_string(objective), plan.predicted.latency_s,
+                               plan.predicted.cost.dollars,
+                               slo_s ? " for SLO " + spec::format_duration(*slo_s) : "");
     }
-    for (size_t i = 0; i < model.ops.size(); ++i)
+    for (size_t i = 0; i < model.ops.size(); ++i) {
       exec_options.configs[model.ops[i].name] = model.ops[i].choices[plan.choice[i]].config;
+      if (model.ops[i].source) expected_frames += plan.predicted.ops[i].items_in;
+    }
+  } else {
+    plan::VideoShape shape = probe_video_shape(exec_options.videos);
+    for (int node : pipeline.graph.sources()) {
+      const spec::OpSpec& op = *pipeline.graph.nodes()[node].op;
+      expected_frames += shape.frames * plan::source_share(op, exec::first_config(op), shape);
+    }
   }
+
+  // The progress line: a terminal only (a log full of \r is unreadable), never under --quiet.
+  bool show_progress = !options.quiet && isatty(STDERR_FILENO);
+  if (show_progress)
+    exec_options.on_progress = [&](const exec::RunProgress& p) {
+      plan::Cost cost{p.core_s, p.gpu_s, 0};
+      if (prices)
+        cost.dollars = p.core_s * prices->core_second + p.gpu_s * prices->gpu_second_for(info.gpu_name);
+      std::cerr << fmt::format("\r\033[K{}/{:.0f} frames, {:.1f}s{}, {:.1f} core-s{}", p.frames,
+                               expected_frames, p.elapsed_s,
+                               slo_s ? " of " + spec::format_duration(*slo_s) : "", p.core_s,
+                               prices ? fmt::format(", ${:.6f}", cost.dollars) : "")
+                << std::flush;
+    };
 
   std::signal(SIGINT, on_sigint);
   exec::RunResult result = exec::run_pipeline(pipeline, registry, exec_options);
   std::signal(SIGINT, SIG_DFL);
+  if (show_progress) std::cerr << "\r\033[K" << std::flush;
 
   nlohmann::json report = report::build_report(info, result);
   report::write_report((std::filesystem::path(exec_options.out_dir) / "report.json").string(),

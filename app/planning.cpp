@@ -30,8 +30,9 @@ void on_sigint(int) {
   g_interrupted = true;
 }
 
-// Frames in the job, and their rate, from the containers (no decoding).
-plan::VideoShape video_shape(const std::vector<std::string>& videos) {
+}  // namespace
+
+plan::VideoShape probe_video_shape(const std::vector<std::string>& videos) {
   plan::VideoShape shape;
   for (const std::string& path : videos) {
     video::VideoReader reader(path, {});
@@ -43,6 +44,8 @@ plan::VideoShape video_shape(const std::vector<std::string>& videos) {
   }
   return shape;
 }
+
+namespace {
 
 // What the store lacks for this pipeline, one phrase per gap; empty when it can be planned.
 std::vector<std::string> gaps(const graph::Pipeline& pipeline, const plan::JobModel& model,
@@ -109,7 +112,7 @@ plan::JobModel load_job_model(const graph::Pipeline& pipeline, const spec::Price
   bool cuda = ops::cuda_available();
   profile::Fingerprint fp = this_machine(cuda);
   plan::Pool pool = options.pool ? *options.pool : local_pool(fp);
-  plan::VideoShape shape = video_shape(options.videos);
+  plan::VideoShape shape = probe_video_shape(options.videos);
   std::vector<std::string> notes;
   profile::ProfileStore store = profile::ProfileStore::open(options.store_dir, fp, &notes);
   if (!options.quiet)

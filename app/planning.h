@@ -25,7 +25,10 @@ struct PlanningOptions {
   bool quiet = false;
 };
 
-// "--slo 2s" style values for --pool: "cpus=64,gpus=4". Throws Error(usage) naming the flag.
+// Frames in the job and their rate, from the containers (no decoding).
+plan::VideoShape probe_video_shape(const std::vector<std::string>& videos);
+
+// Values of --pool: "cpus=64,gpus=4". Throws Error(usage) naming the flag.
 plan::Pool parse_pool(const std::string& text);
 
 // Throws Error(bad_store) when profiles are missing and auto_profile is off (naming the

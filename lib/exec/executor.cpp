@@ -7,6 +7,7 @@
 #include <mutex>
 #include <thread>
 
+#include "plan/cost_model.h"
 #include "video/video_reader.h"
 
 namespace llama::exec {
@@ -64,7 +65,7 @@ class Run {
   }
 
   RunResult run() {
-    auto start = Clock::now();
+    auto start = start_ = last_progress_ = Clock::now();
     std::vector<std::thread> workers;
     for (int i = 0; i < std::max(1, options_.workers); ++i)
       workers.emplace_back([this] { work(); });
@@ -188,11 +189,28 @@ class Run {
         stop(failed, message);
       } else {
         n.stats.items_out += static_cast<int64_t>(out.size());
+        if (task == Task::produce) frames_ += static_cast<int64_t>(out.size());
         route(node, out);
       }
+      if (task != Task::finish) {
+        plan::Resources held = plan::resources_of(n.stats.config);
+        core_s_ += held.cores * seconds;
+        gpu_s_ += held.gpus * seconds;
+      }
+      report_progress();
       ready_.notify_all();
     }
     ready_.notify_all();
+  }
+
+  // Under the lock.
+  void report_progress() {
+    if (!options_.on_progress) return;
+    auto now = Clock::now();
+    if (now - last_progress_ < std::chrono::duration<double>(options_.progress_every_s)) return;
+    last_progress_ = now;
+    options_.on_progress(
+        {frames_, std::chrono::duration<double>(now - start_).count(), core_s_, gpu_s_});
   }
 
   // Under the lock: hand each output to every consumer whose `when:` it satisfies.
@@ -221,6 +239,12 @@ class Run {
   std::condition_variable ready_;
   ExitCode failure_ = ExitCode::ok;
   std::string error_;
+  // For on_progress.
+  Clock::time_point start_;
+  Clock::time_point last_progress_;
+  int64_t frames_ = 0;
+  double core_s_ = 0;
+  double gpu_s_ = 0;
 };
 
 }  // namespace

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -16,6 +17,15 @@
 
 namespace llama::exec {
 
+// How far a run has got, for a progress line: reported after invocations, at most every
+// `progress_every_s`.
+struct RunProgress {
+  int64_t frames = 0;  // items the sources have emitted
+  double elapsed_s = 0;
+  double core_s = 0;  // resources held so far: busy time x the config's cores
+  double gpu_s = 0;
+};
+
 struct ExecOptions {
   std::vector<std::string> videos;  // the job's inputs, in order
   std::string out_dir;
@@ -27,6 +37,9 @@ struct ExecOptions {
   // and two workers never need more than a few items in hand to stay busy.
   size_t queue_capacity = 8;
   const std::atomic<bool>* cancel = nullptr;  // set (e.g. by SIGINT) to stop early
+  // Called on a worker thread, under the run's lock: keep it short (print a line).
+  std::function<void(const RunProgress&)> on_progress;
+  double progress_every_s = 0.25;
 };
 
 struct OpStats {

@@ -22,10 +22,10 @@ double duration_param(const spec::OpSpec& op, const std::string& name, double fa
   return spec::parse_duration_s(it->second.value.get<std::string>()).value_or(fallback);
 }
 
-// The share of the video's frames a source emits at `config`. Only decode thins its frames
-// (fps as a knob or a param, stride, start and end as params); the profiler measures the
-// source at one config, so this is the one place its other configs' output is derived rather
-// than measured.
+}  // namespace
+
+// The profiler measures the source at one config, so this is the one place its other
+// configs' output is derived rather than measured.
 double source_share(const spec::OpSpec& op, const profile::Config& config,
                     const VideoShape& video) {
   if (op.kind != "decode") return 1;
@@ -49,8 +49,6 @@ double source_share(const spec::OpSpec& op, const profile::Config& config,
   }
   return share;
 }
-
-}  // namespace
 
 int JobModel::find(const std::string& op_name) const {
   for (size_t i = 0; i < ops.size(); ++i)

@@ -66,6 +66,11 @@ struct JobModel {
   std::vector<std::string> unprofiled() const;
 };
 
+// The share of the video's frames a source emits at `config`: only decode thins them (its fps
+// knob or param, stride, start and end params); 1 for any other op.
+double source_share(const spec::OpSpec& op, const profile::Config& config,
+                    const VideoShape& video);
+
 // `targets` are profile::profile_targets(pipeline, ...): the ops that run, keyed as the store
 // keys them. Configs that need a GPU are dropped when the pool has none.
 JobModel build_job_model(const graph::Pipeline& pipeline,

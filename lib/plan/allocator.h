@@ -1,0 +1,17 @@
+// The allocator's second half: the config one invocation runs at, given its slack. For the
+// slo objective, the cheapest per item (the invocation's cost / its batch) among the configs
+// predicted to fit the slack; if none fits, the one whose invocation ends soonest (a smaller
+// batch, more threads), which misses the slack by least. fast always takes the least time
+// per item (throughput: the job ends soonest), cheap the least cost per item, fixed (static)
+// the YAML's first values.
+#pragma once
+
+#include "plan/job_model.h"
+#include "plan/planner.h"
+
+namespace llama::plan {
+
+// An index into op.choices. `op` must have at least one choice.
+int choose_config(const OpModel& op, double slack_s, Objective objective, const JobModel& model);
+
+}  // namespace llama::plan

@@ -1,0 +1,78 @@
+#include <doctest/doctest.h>
+
+#include "plan/allocator.h"
+#include "plan/slack.h"
+#include "plan_fixtures.h"
+
+using namespace llama;
+using plan_test::choice;
+using plan_test::job;
+using plan_test::op;
+
+TEST_CASE("slack on a chain: each op's share of the rest of the path") {
+  plan::JobModel m = job({op("a", {}, {choice(10)}), op("b", {0}, {choice(30)}),
+                          op("c", {1}, {choice(60)})},
+                         {{0, 1, 2}}, 100, 2);
+  plan::SlackModel slack(m);
+  plan::Assignment a{0, 0, 0};
+  CHECK(slack.slack_s(0, 1.0, a) == doctest::Approx(10.0 / 100));
+  CHECK(slack.slack_s(1, 1.0, a) == doctest::Approx(30.0 / 90));
+  CHECK(slack.slack_s(2, 1.0, a) == doctest::Approx(1.0));  // the last op gets all that is left
+  CHECK(slack.slack_s(1, 0.45, a) == doctest::Approx(0.15));
+}
+
+TEST_CASE("slack on a diamond: the worst path wins") {
+  // s -> l (10 ms) -> k, s -> r (40 ms) -> k; s and k 10 ms.
+  plan::JobModel m = job({op("s", {}, {choice(10)}), op("l", {0}, {choice(10)}),
+                          op("r", {0}, {choice(40)}), op("k", {1, 2}, {choice(10)})},
+                         {{0, 1, 3}, {0, 2, 3}}, 100, 2);
+  plan::SlackModel slack(m);
+  plan::Assignment a{0, 0, 0, 0};
+  CHECK(slack.slack_s(0, 1.0, a) == doctest::Approx(10.0 / 60));  // not 10/30
+  CHECK(slack.slack_s(1, 1.0, a) == doctest::Approx(10.0 / 20));
+  CHECK(slack.slack_s(2, 1.0, a) == doctest::Approx(40.0 / 50));
+}
+
+TEST_CASE("slack with a conditional branch: a branch taken half the time counts half") {
+  plan::JobModel m =
+      job({op("a", {}, {choice(10)}), op("b", {0}, {choice(90)}, 1, 0.5)}, {{0, 1}}, 100, 2);
+  plan::SlackModel slack(m);
+  CHECK(slack.expected_latency_s(0, 0, 1, {0, 0}) == doctest::Approx(0.045));
+  CHECK(slack.slack_s(0, 1.0, {0, 0}) == doctest::Approx(10.0 / 55));
+}
+
+TEST_CASE("slack with fan-out: more items downstream take more invocations, fewer when batched") {
+  // a makes 4 items per item; b takes them one at a time (20 ms) or 4 at a time (40 ms).
+  plan::JobModel m = job({op("a", {}, {choice(10)}, 4), op("b", {0}, {choice(20, 1), choice(40, 4)})},
+                         {{0, 1}}, 100, 2);
+  plan::SlackModel slack(m);
+  CHECK(slack.slack_s(0, 1.0, {0, 0}) == doctest::Approx(10.0 / 90));
+  CHECK(slack.slack_s(0, 1.0, {0, 1}) == doctest::Approx(10.0 / 50));
+  // The feedback case: a crowded scene doubles the fan-out, and a's slack shrinks.
+  m.ops[0].fanout = 8;
+  CHECK(slack.slack_s(0, 1.0, {0, 0}) == doctest::Approx(10.0 / 170));
+}
+
+TEST_CASE("config choice at a given slack: cheapest that fits, else the quickest") {
+  // 1 core 100 ms (0.1 core-s), 2 cores 60 ms (0.12), 4 cores 50 ms (0.2).
+  plan::JobModel m = job({op("d", {}, {choice(100, 1, 1), choice(60, 1, 2), choice(50, 1, 4)})},
+                         {{0}}, 100, 4);
+  const plan::OpModel& d = m.ops[0];
+  CHECK(plan::choose_config(d, 0.2, plan::Objective::slo, m) == 0);
+  CHECK(plan::choose_config(d, 0.1, plan::Objective::slo, m) == 0);
+  CHECK(plan::choose_config(d, 0.07, plan::Objective::slo, m) == 1);
+  CHECK(plan::choose_config(d, 0.055, plan::Objective::slo, m) == 2);
+  CHECK(plan::choose_config(d, 0.01, plan::Objective::slo, m) == 2);  // none fits: quickest
+  CHECK(plan::choose_config(d, 10, plan::Objective::fast, m) == 2);
+  CHECK(plan::choose_config(d, 0.001, plan::Objective::cheap, m) == 0);
+  CHECK(plan::choose_config(d, 0.001, plan::Objective::fixed, m) == 0);
+}
+
+TEST_CASE("config choice counts cost per item: a batch can be cheaper and still fit") {
+  // batch 1: 40 ms; batch 4: 100 ms (25 ms per item).
+  plan::JobModel m = job({op("d", {}, {choice(40, 1), choice(100, 4)})}, {{0}}, 100, 2);
+  CHECK(plan::choose_config(m.ops[0], 0.2, plan::Objective::slo, m) == 1);
+  CHECK(plan::choose_config(m.ops[0], 0.05, plan::Objective::slo, m) == 0);
+  CHECK(plan::choose_config(m.ops[0], 0.01, plan::Objective::slo, m) == 0);  // quickest call
+  CHECK(plan::choose_config(m.ops[0], 0.01, plan::Objective::fast, m) == 1);  // most items/s
+}
