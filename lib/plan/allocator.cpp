@@ -1,44 +1,50 @@
 #include "plan/allocator.h"
 
+#include <algorithm>
+
 namespace llama::plan {
 
 namespace {
 
-double dollars_per_item(const Choice& c, const JobModel& model) {
-  Cost cost = cost_of(c.held, c.latency_ms / 1000, model.prices, model.pool.gpu_name);
-  // A sheet of zeros still prefers the config that holds less.
-  return (cost.dollars + 1e-12 * (cost.core_s + cost.gpu_s)) / c.batch;
-}
-
-double seconds_per_item(const Choice& c) {
-  return c.latency_ms / 1000 / c.batch;
-}
+struct Candidate {
+  int k = -1;
+  double seconds = 0;  // predicted invocation latency
+  double per_item_s = 0;
+  double per_item_usd = 0;
+};
 
 }  // namespace
 
-int choose_config(const OpModel& op, double slack_s, Objective objective, const JobModel& model) {
-  int fastest = 0, quickest = 0, cheapest = 0, cheapest_fitting = -1;
+int choose_config(const OpModel& op, double slack_s, Objective objective, const JobModel& model,
+                  int items, const std::function<bool(const Choice&)>& fits) {
+  Candidate fastest, quickest, cheapest, cheapest_fitting;
   for (int k = 0; k < static_cast<int>(op.choices.size()); ++k) {
     const Choice& c = op.choices[k];
-    if (seconds_per_item(c) < seconds_per_item(op.choices[fastest])) fastest = k;
-    if (c.latency_ms < op.choices[quickest].latency_ms) quickest = k;
-    if (dollars_per_item(c, model) < dollars_per_item(op.choices[cheapest], model)) cheapest = k;
-    if (c.latency_ms / 1000 <= slack_s &&
-        (cheapest_fitting < 0 ||
-         dollars_per_item(c, model) < dollars_per_item(op.choices[cheapest_fitting], model)))
-      cheapest_fitting = k;
+    if (fits && !fits(c)) continue;
+    int taken = std::max(1, std::min(items, c.batch));
+    Candidate x{k, op.latency_ms_at(k, taken) / 1000, 0, 0};
+    x.per_item_s = x.seconds / taken;
+    Cost cost = cost_of(c.held, x.seconds, model.prices, model.pool.gpu_name);
+    // A sheet of zeros still prefers the config that holds less.
+    x.per_item_usd = (cost.dollars + 1e-12 * (cost.core_s + cost.gpu_s)) / taken;
+    if (fastest.k < 0 || x.per_item_s < fastest.per_item_s) fastest = x;
+    if (quickest.k < 0 || x.seconds < quickest.seconds) quickest = x;
+    if (cheapest.k < 0 || x.per_item_usd < cheapest.per_item_usd) cheapest = x;
+    if (x.seconds <= slack_s &&
+        (cheapest_fitting.k < 0 || x.per_item_usd < cheapest_fitting.per_item_usd))
+      cheapest_fitting = x;
   }
   switch (objective) {
     case Objective::fast:
-      return fastest;
+      return fastest.k;
     case Objective::cheap:
-      return cheapest;
+      return cheapest.k;
     case Objective::fixed:
-      return 0;
+      return fits && !fits(op.choices[0]) ? -1 : 0;
     case Objective::slo:
       break;
   }
-  return cheapest_fitting >= 0 ? cheapest_fitting : quickest;
+  return cheapest_fitting.k >= 0 ? cheapest_fitting.k : quickest.k;
 }
 
 }  // namespace llama::plan

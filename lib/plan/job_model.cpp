@@ -50,6 +50,23 @@ double source_share(const spec::OpSpec& op, const profile::Config& config,
   return share;
 }
 
+double OpModel::latency_ms_at(int k, int items) const {
+  const Choice& c = choices[k];
+  if (items >= c.batch) return c.latency_ms;
+  // The nearest batch sizes of the same config at or below and above `items`.
+  const Choice* lo = nullptr;
+  const Choice* hi = &c;
+  for (const Choice& other : choices) {
+    if (profile::without_batch(other.config) != profile::without_batch(c.config)) continue;
+    if (other.batch <= items && (!lo || other.batch > lo->batch)) lo = &other;
+    if (other.batch >= items && other.batch < hi->batch) hi = &other;
+  }
+  if (!lo) return hi->latency_ms * items / hi->batch;
+  if (lo->batch == items || hi == lo) return lo->latency_ms;
+  double t = static_cast<double>(items - lo->batch) / (hi->batch - lo->batch);
+  return lo->latency_ms + t * (hi->latency_ms - lo->latency_ms);
+}
+
 int JobModel::find(const std::string& op_name) const {
   for (size_t i = 0; i < ops.size(); ++i)
     if (ops[i].name == op_name) return static_cast<int>(i);

@@ -39,6 +39,11 @@ struct OpModel {
   // Configs of its knob space with no prediction ("{threads=1} batch 8"); when `choices` is
   // empty the op cannot be planned until it is profiled.
   std::vector<std::string> missing;
+
+  // Predicted ms of an invocation at choice `k`'s config with `items` items (at most its
+  // batch): linear between the batch sizes of the same config that are choices, per item
+  // below the smallest.
+  double latency_ms_at(int k, int items) const;
 };
 
 // What the job runs on: CPU cores and GPU streams.

@@ -76,3 +76,19 @@ TEST_CASE("config choice counts cost per item: a batch can be cheaper and still 
   CHECK(plan::choose_config(m.ops[0], 0.01, plan::Objective::slo, m) == 0);  // quickest call
   CHECK(plan::choose_config(m.ops[0], 0.01, plan::Objective::fast, m) == 1);  // most items/s
 }
+
+TEST_CASE("fewer items than the batch: predicted between the measured batch sizes") {
+  plan::JobModel m = job({op("d", {}, {choice(40, 1), choice(100, 4), choice(180, 8)})}, {{0}}, 1, 2);
+  const plan::OpModel& d = m.ops[0];
+  CHECK(d.latency_ms_at(1, 4) == doctest::Approx(100));
+  CHECK(d.latency_ms_at(1, 2) == doctest::Approx(60));  // between batch 1 and 4
+  CHECK(d.latency_ms_at(2, 6) == doctest::Approx(140));
+  CHECK(d.latency_ms_at(0, 1) == doctest::Approx(40));
+  // Two items on hand: the batch-4 config runs them in 60 ms, 30 ms an item.
+  CHECK(plan::choose_config(d, 0.065, plan::Objective::slo, m, 2) == 1);
+  // Only configs that fit the free resources are considered.
+  CHECK(plan::choose_config(d, 1, plan::Objective::slo, m, 8,
+                            [](const plan::Choice& c) { return c.batch < 8; }) == 1);
+  CHECK(plan::choose_config(d, 1, plan::Objective::slo, m, 8,
+                            [](const plan::Choice&) { return false; }) == -1);
+}
