@@ -17,7 +17,7 @@ struct Candidate {
 
 int choose_config(const OpModel& op, double slack_s, Objective objective, const JobModel& model,
                   int items, const std::function<bool(const Choice&)>& fits) {
-  Candidate fastest, quickest, cheapest, cheapest_fitting;
+  Candidate fastest, cheapest, cheapest_fitting;
   for (int k = 0; k < static_cast<int>(op.choices.size()); ++k) {
     const Choice& c = op.choices[k];
     if (fits && !fits(c)) continue;
@@ -27,8 +27,9 @@ int choose_config(const OpModel& op, double slack_s, Objective objective, const 
     Cost cost = cost_of(c.held, x.seconds, model.prices, model.pool.gpu_name);
     // A sheet of zeros still prefers the config that holds less.
     x.per_item_usd = (cost.dollars + 1e-12 * (cost.core_s + cost.gpu_s)) / taken;
-    if (fastest.k < 0 || x.per_item_s < fastest.per_item_s) fastest = x;
-    if (quickest.k < 0 || x.seconds < quickest.seconds) quickest = x;
+    if (fastest.k < 0 || x.per_item_s < fastest.per_item_s ||
+        (x.per_item_s == fastest.per_item_s && x.seconds < fastest.seconds))
+      fastest = x;
     if (cheapest.k < 0 || x.per_item_usd < cheapest.per_item_usd) cheapest = x;
     if (x.seconds <= slack_s &&
         (cheapest_fitting.k < 0 || x.per_item_usd < cheapest_fitting.per_item_usd))
@@ -44,7 +45,7 @@ int choose_config(const OpModel& op, double slack_s, Objective objective, const 
     case Objective::slo:
       break;
   }
-  return cheapest_fitting.k >= 0 ? cheapest_fitting.k : quickest.k;
+  return cheapest_fitting.k >= 0 ? cheapest_fitting.k : fastest.k;
 }
 
 }  // namespace llama::plan

@@ -1,9 +1,9 @@
 // The allocator's second half: the config one invocation runs at, given its slack. For the
 // slo objective, the cheapest per item (the invocation's cost / its batch) among the configs
-// predicted to fit the slack; if none fits, the one whose invocation ends soonest (a smaller
-// batch, more threads), which misses the slack by least. fast always takes the least time
-// per item (throughput: the job ends soonest), cheap the least cost per item, fixed (static)
-// the YAML's first values.
+// predicted to fit the slack; if none fits, the least time per item (ties: the shorter
+// invocation): an invocation that cannot make its slack is behind the job's pace, and only
+// throughput catches up. fast always takes the least time per item, cheap the least cost per
+// item, fixed (static) the YAML's first values.
 #pragma once
 
 #include <functional>

@@ -53,7 +53,7 @@ TEST_CASE("slack with fan-out: more items downstream take more invocations, fewe
   CHECK(slack.slack_s(0, 1.0, {0, 0}) == doctest::Approx(10.0 / 170));
 }
 
-TEST_CASE("config choice at a given slack: cheapest that fits, else the quickest") {
+TEST_CASE("config choice at a given slack: cheapest that fits, else the fastest per item") {
   // 1 core 100 ms (0.1 core-s), 2 cores 60 ms (0.12), 4 cores 50 ms (0.2).
   plan::JobModel m = job({op("d", {}, {choice(100, 1, 1), choice(60, 1, 2), choice(50, 1, 4)})},
                          {{0}}, 100, 4);
@@ -62,7 +62,7 @@ TEST_CASE("config choice at a given slack: cheapest that fits, else the quickest
   CHECK(plan::choose_config(d, 0.1, plan::Objective::slo, m) == 0);
   CHECK(plan::choose_config(d, 0.07, plan::Objective::slo, m) == 1);
   CHECK(plan::choose_config(d, 0.055, plan::Objective::slo, m) == 2);
-  CHECK(plan::choose_config(d, 0.01, plan::Objective::slo, m) == 2);  // none fits: quickest
+  CHECK(plan::choose_config(d, 0.01, plan::Objective::slo, m) == 2);  // none fits: fastest
   CHECK(plan::choose_config(d, 10, plan::Objective::fast, m) == 2);
   CHECK(plan::choose_config(d, 0.001, plan::Objective::cheap, m) == 0);
   CHECK(plan::choose_config(d, 0.001, plan::Objective::fixed, m) == 0);
@@ -73,8 +73,9 @@ TEST_CASE("config choice counts cost per item: a batch can be cheaper and still 
   plan::JobModel m = job({op("d", {}, {choice(40, 1), choice(100, 4)})}, {{0}}, 100, 2);
   CHECK(plan::choose_config(m.ops[0], 0.2, plan::Objective::slo, m) == 1);
   CHECK(plan::choose_config(m.ops[0], 0.05, plan::Objective::slo, m) == 0);
-  CHECK(plan::choose_config(m.ops[0], 0.01, plan::Objective::slo, m) == 0);  // quickest call
-  CHECK(plan::choose_config(m.ops[0], 0.01, plan::Objective::fast, m) == 1);  // most items/s
+  // None fits: the most items a second, not the shortest call.
+  CHECK(plan::choose_config(m.ops[0], 0.01, plan::Objective::slo, m) == 1);
+  CHECK(plan::choose_config(m.ops[0], 0.01, plan::Objective::fast, m) == 1);
 }
 
 TEST_CASE("fewer items than the batch: predicted between the measured batch sizes") {

@@ -1,0 +1,35 @@
+#include "plan/manager.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace llama::plan {
+
+void Manager::observe_latency(int op, int choice, int items, double seconds) {
+  Choice& c = model_.ops[op].choices[choice];
+  if (items != c.batch || !std::isfinite(seconds) || seconds < 0) return;
+  double ms = seconds * 1000;
+  double diff = ms - c.latency_ms;
+  c.latency_ms += kAlpha * diff;
+  // West's smoothed variance, as the predictor's: a steady stream converges to 0.
+  double var = (1 - kAlpha) * (c.stdev_ms * c.stdev_ms + diff * kAlpha * diff);
+  c.stdev_ms = std::sqrt(var);
+}
+
+void Manager::observe_fanout(int op, int64_t items_in, int64_t items_out) {
+  if (items_in <= 0) return;
+  double f = static_cast<double>(items_out) / static_cast<double>(items_in);
+  model_.ops[op].fanout += kAlpha * (f - model_.ops[op].fanout);
+}
+
+void Manager::observe_branch(int op, int64_t taken, int64_t seen) {
+  if (seen <= 0) return;
+  double rate = static_cast<double>(taken) / static_cast<double>(seen);
+  model_.ops[op].branch_rate += kAlpha * (rate - model_.ops[op].branch_rate);
+}
+
+double Manager::frame_deadline_s(double start_s, double slo_s, int64_t index, double frames) {
+  return start_s + slo_s * static_cast<double>(index + 1) / std::max(1.0, frames);
+}
+
+}  // namespace llama::plan

@@ -1,0 +1,34 @@
+// The manager (DESIGN "During the run"): keeps the job's estimates current. After every
+// invocation it folds what was observed (latency, fan-out, branch taken) into the job model
+// the scheduler plans with, by exponential smoothing; and it gives each frame its deadline,
+// paced over the SLO so that early frames do not spend the whole job's time.
+#pragma once
+
+#include <cstdint>
+
+#include "plan/job_model.h"
+
+namespace llama::plan {
+
+class Manager {
+ public:
+  // Same weight as profile::Predictor::kAlpha, for the same reasons (see there).
+  static constexpr double kAlpha = 0.2;
+
+  // `estimates` is updated in place; the scheduler reads the same object.
+  explicit Manager(JobModel& estimates) : model_(estimates) {}
+
+  // An invocation of `op` at `choice` on `items` items took `seconds`. It moves the estimate
+  // of that choice only when it ran a full batch: a partial batch is another size.
+  void observe_latency(int op, int choice, int items, double seconds);
+  void observe_fanout(int op, int64_t items_in, int64_t items_out);
+  void observe_branch(int op, int64_t taken, int64_t seen);
+
+  // Frame `index` of `frames` is due at start + SLO x (index + 1) / frames.
+  static double frame_deadline_s(double start_s, double slo_s, int64_t index, double frames);
+
+ private:
+  JobModel& model_;
+};
+
+}  // namespace llama::plan

@@ -1,0 +1,119 @@
+#include "plan/scheduler.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "plan/allocator.h"
+#include "plan/manager.h"
+
+namespace llama::plan {
+
+namespace {
+
+// How much faster the op runs on a GPU than on the CPU, at its best of each (1 without a
+// GPU config).
+double gpu_affinity(const OpModel& op) {
+  double cpu = std::numeric_limits<double>::infinity(), gpu = cpu;
+  for (const Choice& c : op.choices) {
+    double per_item = c.latency_ms / c.batch;
+    if (c.held.gpus > 0)
+      gpu = std::min(gpu, per_item);
+    else
+      cpu = std::min(cpu, per_item);
+  }
+  return std::isfinite(gpu) && std::isfinite(cpu) && gpu > 0 ? cpu / gpu : 1.0;
+}
+
+}  // namespace
+
+Scheduler::Scheduler(const JobModel& model, Assignment initial, SchedulerOptions options)
+    : model_(model),
+      options_(options),
+      slack_(model),
+      current_(std::move(initial)),
+      gap_s_(model.ops.size(), 0),
+      last_arrival_s_(model.ops.size(), -1) {
+  std::vector<int> depth(model.ops.size(), 0);
+  std::vector<double> affinity(model.ops.size(), 1);
+  int batches = 0;
+  for (size_t i = 0; i < model.ops.size(); ++i) {  // ops are in topological order
+    for (int up : model.ops[i].inputs) depth[i] = std::max(depth[i], depth[up] + 1);
+    affinity[i] = gpu_affinity(model.ops[i]);
+    int largest = 1;
+    for (const Choice& c : model.ops[i].choices) largest = std::max(largest, c.batch);
+    batches += largest;
+    order_.push_back(static_cast<int>(i));
+  }
+  std::stable_sort(order_.begin(), order_.end(), [&](int a, int b) {
+    return depth[a] != depth[b] ? depth[a] > depth[b] : affinity[a] > affinity[b];
+  });
+  backlog_cap_ = options.source_backlog > 0 ? static_cast<size_t>(options.source_backlog)
+                                            : static_cast<size_t>(std::max(16, 2 * batches));
+}
+
+void Scheduler::arrived(int op, int count, double now_s) {
+  if (count <= 0) return;
+  if (last_arrival_s_[op] >= 0) {
+    double gap = (now_s - last_arrival_s_[op]) / count;
+    gap_s_[op] = gap_s_[op] == 0 ? gap : gap_s_[op] + Manager::kAlpha * (gap - gap_s_[op]);
+  }
+  last_arrival_s_[op] = now_s;
+}
+
+bool Scheduler::more_coming(const std::vector<OpQueue>& queues, int op) const {
+  for (int up : model_.ops[op].inputs) {
+    const OpQueue& q = queues[up];
+    if (q.running || !q.deadlines.empty()) return true;
+    if (model_.ops[up].source && !q.source_done) return true;
+  }
+  return false;
+}
+
+std::optional<Decision> Scheduler::next(const std::vector<OpQueue>& queues,
+                                        const FreeResources& free, double now_s, bool may_wait) {
+  size_t backlog = 0;
+  for (const OpQueue& q : queues) backlog += q.deadlines.size();
+  auto fits = [&](const Choice& c) { return c.held.cores <= free.cores && c.held.gpus <= free.gpus; };
+
+  for (int op : order_) {
+    const OpQueue& q = queues[op];
+    const OpModel& m = model_.ops[op];
+    if (q.running) continue;
+    if (m.source) {
+      if (q.source_done || backlog >= backlog_cap_ || !fits(m.choices[current_[op]])) continue;
+      return Decision{op, current_[op], m.choices[current_[op]].batch,
+                      std::numeric_limits<double>::infinity(),
+                      std::numeric_limits<double>::infinity()};
+    }
+    if (q.deadlines.empty()) continue;
+    int waiting = static_cast<int>(q.deadlines.size());
+    double deadline = q.deadlines.front();
+    double slack = slack_.slack_s(op, deadline - now_s, current_);
+    int k = options_.objective == Objective::fixed
+                ? (fits(m.choices[current_[op]]) ? current_[op] : -1)
+                : choose_config(m, slack, options_.objective, model_, waiting, fits);
+    if (k < 0) continue;
+    // The config the allocator would pick with a full batch on hand: when it takes more
+    // items than are waiting, wait for them if that is safe.
+    if (options_.delayed_batching && may_wait && options_.objective != Objective::fixed &&
+        gap_s_[op] > 0 && more_coming(queues, op)) {
+      int full = choose_config(m, slack, options_.objective, model_, 1 << 30, fits);
+      int missing = full >= 0 ? m.choices[full].batch - waiting : 0;
+      if (missing > 0 && missing * gap_s_[op] + m.choices[full].latency_ms / 1000 <= slack)
+        continue;
+    }
+    if (options_.objective == Objective::fixed && options_.delayed_batching && may_wait &&
+        gap_s_[op] > 0 && more_coming(queues, op)) {
+      int missing = m.choices[k].batch - waiting;  // static plans batch as the YAML says
+      if (missing > 0 && missing * gap_s_[op] + m.choices[k].latency_ms / 1000 <= slack) continue;
+    }
+    int take = std::min(waiting, m.choices[k].batch);
+    for (int i = 1; i < take; ++i) deadline = std::min(deadline, q.deadlines[i]);
+    current_[op] = k;
+    return Decision{op, k, take, slack, deadline};
+  }
+  return std::nullopt;
+}
+
+}  // namespace llama::plan

@@ -1,0 +1,88 @@
+// The scheduler (DESIGN "During the run"): which invocation starts next on the resources that
+// are free, at which config, on how many items. It is asked again every time something
+// finishes, so each invocation is configured when it is committed, with the estimates, the
+// queues and the time left as they are then.
+//
+// - Priority: deeper ops first (their items are closest to done and their slack smallest;
+//   finishing them frees room upstream); at equal depth, when a GPU is free, the op that
+//   gains most from it (affinity).
+// - Config: the allocator's, at the op's slack (slack.h) for the earliest deadline among its
+//   waiting items; only configs that fit the free cores and GPUs.
+// - Safe delayed batching: an op with fewer items than its chosen batch waits for more only
+//   while upstream work is in flight that will bring them, and the wait (the items missing x
+//   the time between arrivals) plus the full batch's latency still fits its slack.
+// - Sources emit their next batch only while the items waiting downstream are few (memory
+//   stays bounded, and frames get their deadlines as they enter).
+// One invocation per op at a time: ops keep state between invocations (a tracker, a file).
+#pragma once
+
+#include <deque>
+#include <optional>
+#include <vector>
+
+#include "plan/job_model.h"
+#include "plan/planner.h"
+#include "plan/slack.h"
+
+namespace llama::plan {
+
+struct OpQueue {
+  std::deque<double> deadlines;  // of its waiting items, in arrival order
+  bool running = false;          // an invocation of the op is in flight
+  bool source_done = false;      // a source that has emitted all its items
+};
+
+struct FreeResources {
+  double cores = 0;
+  int gpus = 0;
+};
+
+struct Decision {
+  int op = -1;
+  int choice = -1;
+  int items = 0;          // taken from the front of its queue; for a source, to emit
+  double slack_s = 0;     // what the allocator had (infinite for a source)
+  double deadline_s = 0;  // the earliest deadline among the items taken
+};
+
+struct SchedulerOptions {
+  Objective objective = Objective::slo;
+  bool delayed_batching = true;
+  // Most items waiting in all queues before a source emits more; 0: twice the sum of every
+  // op's largest batch, at least 16.
+  int source_backlog = 0;
+};
+
+class Scheduler {
+ public:
+  // `model` holds the estimates (the manager updates them between calls); `initial` is the
+  // plan's assignment: sources keep theirs (a decoder's frame rate can not change mid-video),
+  // the other ops start from it and move as the allocator decides.
+  Scheduler(const JobModel& model, Assignment initial, SchedulerOptions options);
+
+  // The next invocation to start at `now_s`, or nullopt when none can or should (everything
+  // runs, waits for items, or waits to fill a batch). `may_wait` false forbids batching waits:
+  // a caller that got nullopt with nothing in flight must ask again so, since then no items
+  // are coming.
+  std::optional<Decision> next(const std::vector<OpQueue>& queues, const FreeResources& free,
+                               double now_s, bool may_wait = true);
+
+  // `count` items reached `op` at `now_s`: the time between arrivals, for batching waits.
+  void arrived(int op, int count, double now_s);
+
+  const Assignment& current() const { return current_; }
+
+ private:
+  bool more_coming(const std::vector<OpQueue>& queues, int op) const;
+
+  const JobModel& model_;
+  SchedulerOptions options_;
+  SlackModel slack_;
+  Assignment current_;     // the config each op last ran at
+  std::vector<int> order_;  // deepest first
+  std::vector<double> gap_s_;  // smoothed time between arrivals, per op; 0 until known
+  std::vector<double> last_arrival_s_;
+  size_t backlog_cap_ = 16;
+};
+
+}  // namespace llama::plan

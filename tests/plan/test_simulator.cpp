@@ -1,0 +1,126 @@
+#include <doctest/doctest.h>
+
+#include "plan/manager.h"
+#include "plan/simulator.h"
+#include "plan_fixtures.h"
+
+using namespace llama;
+using plan_test::choice;
+using plan_test::job;
+using plan_test::op;
+
+namespace {
+
+plan::Choice noisy(double ms, double cv, int batch = 1, double cores = 1) {
+  plan::Choice c = choice(ms, batch, cores);
+  c.stdev_ms = ms * cv;
+  return c;
+}
+
+// decode 2 ms -> detect (2 items a frame; 1 core 40 ms, 2 cores 15 ms, or 1 core batch 4 in
+// 100 ms: cheapest per item) -> sink, 200 frames.
+plan::JobModel chain(int cpus) {
+  return job({op("decode", {}, {noisy(2, 0.1)}),
+              op("detect", {0}, {noisy(40, 0.1), noisy(15, 0.1, 1, 2), noisy(100, 0.1, 4)}, 2),
+              op("sink", {1}, {noisy(0.1, 0.1)})},
+             {{0, 1, 2}}, 200, cpus);
+}
+
+}  // namespace
+
+TEST_CASE("a simulation is deterministic for a seed, and every item reaches the sink once") {
+  plan::JobModel m = chain(2);
+  plan::SimResult a = plan::simulate(m, {0, 0, 0}, 60, {});
+  plan::SimResult b = plan::simulate(m, {0, 0, 0}, 60, {});
+  CHECK(a.latency_s == b.latency_s);
+  CHECK(a.cost.dollars == b.cost.dollars);
+  CHECK(a.results == 400);  // 200 frames x 2
+  CHECK(a.ops[1].items_in == 200);
+  CHECK(a.met);
+  plan::SimOptions other;
+  other.seed = 2;
+  CHECK(plan::simulate(m, {0, 0, 0}, 60, other).latency_s != a.latency_s);
+}
+
+TEST_CASE("a loose SLO runs cheap, a tight one fast; both met when feasible") {
+  plan::JobModel m = chain(2);
+  plan::SimResult loose = plan::simulate(m, {0, 0, 0}, 60, {});
+  CHECK(loose.met);
+  CHECK(loose.late == 0);
+  // Cheapest per item is the batch of 4 (25 ms an item on one core): most detect calls use it.
+  CHECK(loose.ops[1].configs["{threads=1} b4"] > loose.ops[1].invocations / 2);
+
+  plan::SimResult fast = plan::simulate(m, {0, 0, 0}, 1e-3, {});
+  CHECK_FALSE(fast.met);
+  CHECK(fast.latency_s < loose.latency_s);
+  CHECK(fast.cost.dollars > loose.cost.dollars);
+}
+
+TEST_CASE("a 64-core pool meets an SLO that 2 cores cannot") {
+  std::vector<plan::OpModel> ops{op("decode", {}, {noisy(1, 0.1)})};
+  std::vector<std::vector<int>> paths;
+  for (int k = 1; k <= 8; ++k) {
+    ops.push_back(op("branch" + std::to_string(k), {0}, {noisy(100, 0.1)}));
+    paths.push_back({0, k});
+  }
+  plan::JobModel small = job(ops, paths, 100, 2);
+  plan::JobModel big = job(ops, paths, 100, 64);
+  plan::Assignment first(ops.size(), 0);
+  plan::SimResult on_small = plan::simulate(small, first, 15, {});
+  plan::SimResult on_big = plan::simulate(big, first, 15, {});
+  CHECK_FALSE(on_small.met);
+  CHECK(on_small.latency_s > 35);  // 80 core-seconds of work on 2 cores
+  CHECK(on_big.met);
+  CHECK(on_big.results == on_small.results);
+}
+
+TEST_CASE("3% of invocations failing: retried, the SLO still met, every result exactly once") {
+  plan::JobModel m = chain(2);
+  plan::SimResult clean = plan::simulate(m, {0, 0, 0}, 30, {});
+  plan::SimOptions failing;
+  failing.failure_rate = 0.03;
+  plan::SimResult r = plan::simulate(m, {0, 0, 0}, 30, failing);
+  CHECK(r.failures > 0);
+  CHECK(r.met);
+  CHECK(r.results == clean.results);
+  CHECK(r.ops[1].items_in == clean.ops[1].items_in);
+}
+
+TEST_CASE("stragglers are duplicated and the first result wins") {
+  plan::JobModel m = job({op("decode", {}, {noisy(2, 0.1)}), op("detect", {0}, {noisy(40, 1.5)}),
+                          op("sink", {1}, {noisy(0.1, 0.1)})},
+                         {{0, 1, 2}}, 200, 4);
+  plan::SimResult with = plan::simulate(m, {0, 0, 0}, 60, {});
+  plan::SimOptions no_dup;
+  no_dup.duplicate_stragglers = false;
+  plan::SimResult without = plan::simulate(m, {0, 0, 0}, 60, no_dup);
+  CHECK(with.duplicates > 0);
+  CHECK(without.duplicates == 0);
+  CHECK(with.results == without.results);
+  CHECK(with.ops[1].invocations == without.ops[1].invocations);  // a duplicate counts once
+}
+
+TEST_CASE("feedback: a crowd raises the fan-out, the estimates follow it") {
+  plan::JobModel m = chain(2);
+  plan::SimOptions crowd;
+  crowd.change = {1, 0.3, 3.0};  // from 30% of the frames, detect makes 6 items a frame
+  plan::SimResult r = plan::simulate(m, {0, 0, 0}, 60, crowd);
+  CHECK(r.ops[1].items_out > 2 * 200);
+  CHECK(r.results == r.ops[1].items_out);
+
+  plan::JobModel estimates = m;
+  plan::Manager manager(estimates);
+  for (int i = 0; i < 20; ++i) manager.observe_fanout(1, 4, 24);
+  CHECK(estimates.ops[1].fanout == doctest::Approx(6).epsilon(0.05));
+  manager.observe_branch(1, 1, 4);
+  CHECK(estimates.ops[1].branch_rate == doctest::Approx(1 - 0.2 * 0.75));
+  manager.observe_latency(1, 0, 1, 0.060);
+  CHECK(estimates.ops[1].choices[0].latency_ms == doctest::Approx(44));
+  manager.observe_latency(1, 2, 2, 1.0);  // a partial batch of 4 is another size: ignored
+  CHECK(estimates.ops[1].choices[2].latency_ms == doctest::Approx(100));
+}
+
+TEST_CASE("paced deadlines: frame i of N is due at SLO x (i + 1) / N") {
+  CHECK(plan::Manager::frame_deadline_s(0, 10, 0, 100) == doctest::Approx(0.1));
+  CHECK(plan::Manager::frame_deadline_s(5, 10, 99, 100) == doctest::Approx(15));
+}
