@@ -15,5 +15,6 @@ Command add_validate_command(CLI::App& app);
 Command add_models_command(CLI::App& app);
 Command add_profile_command(CLI::App& app);
 Command add_explain_command(CLI::App& app);
+Command add_simulate_command(CLI::App& app);
 
 }  // namespace llama::app

@@ -36,6 +36,7 @@ int main(int argc, char** argv) {
   add(llama::app::add_models_command);
   add(llama::app::add_profile_command);
   add(llama::app::add_explain_command);
+  add(llama::app::add_simulate_command);
 
   try {
     app.parse(argc, argv);

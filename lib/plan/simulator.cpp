@@ -15,6 +15,10 @@ namespace llama::plan {
 
 namespace {
 
+// Invocations predicted to take less are never duplicated: the decision and the second copy
+// would cost more than the wait they could save.
+constexpr double kMinDuplicateS = 0.001;
+
 // One invocation in flight (or done): a duplicate is a second Running on the same items.
 struct Running {
   int op = -1;
@@ -149,11 +153,13 @@ class Simulation {
     int id = static_cast<int>(runs_.size());
     push(r.start_s + r.seconds, id, false);
     if (options_.duplicate_stragglers && r.twin < 0 && !truth_.ops[r.op].source) {
-      const OpModel& est = estimates_.ops[r.op];
-      double mean = est.latency_ms_at(r.choice, items) / 1000;
-      double sd = est.choices[r.choice].stdev_ms / 1000 * items / est.choices[r.choice].batch;
-      double threshold = std::max(mean + 3 * sd, 1.5 * mean);
-      if (r.seconds > threshold) push(r.start_s + threshold, id, true);
+      // The current estimate's mean, the profile's spread (a smoothed spread can shrink to
+      // nothing on a steady stretch and then call every invocation a straggler).
+      double mean = estimates_.ops[r.op].latency_ms_at(r.choice, items) / 1000;
+      const Choice& profiled = truth_.ops[r.op].choices[r.choice];
+      double sd = profiled.latency_ms > 0 ? profiled.stdev_ms / profiled.latency_ms * mean : 0;
+      double threshold = std::max(mean + 3 * sd, 2 * mean);
+      if (mean >= kMinDuplicateS && r.seconds > threshold) push(r.start_s + threshold, id, true);
     }
     runs_.push_back(std::move(r));
     return id;

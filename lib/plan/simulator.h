@@ -6,8 +6,9 @@
 //
 // Failures (failure_rate) and stragglers are played too: a failed invocation's items go back
 // to the front of its queue and are retried; an invocation still running past its predicted
-// mean + 3 stdev (and at least 1.5x the mean) is duplicated when resources are free, and the
-// first result wins; the loser is cancelled and paid for until then.
+// mean + 3 stdev (and at least twice the mean; only invocations predicted at 1 ms or more) is
+// duplicated when resources are free, and the first result wins; the loser is cancelled and
+// paid for until then.
 #pragma once
 
 #include <cstdint>
