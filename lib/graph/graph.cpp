@@ -133,6 +133,14 @@ Pipeline check(spec::PipelineSpec parsed, spec::Diagnostics& diagnostics,
 
 }  // namespace
 
+bool runs(const Pipeline& pipeline, int node) {
+  const Node& n = pipeline.graph.nodes()[node];
+  const std::vector<spec::InputRef>& outputs = pipeline.spec.outputs;
+  if (n.signature->produces_items || outputs.empty()) return true;
+  return std::any_of(outputs.begin(), outputs.end(),
+                     [&](const spec::InputRef& o) { return o.op == n.op->name; });
+}
+
 Pipeline load_pipeline(const std::string& path, const spec::OpCatalog& catalog) {
   spec::Diagnostics diagnostics;
   return check(spec::load_pipeline_file(path, diagnostics), diagnostics, catalog);

@@ -64,6 +64,10 @@ struct Pipeline {
 };
 
 Pipeline load_pipeline(const std::string& path, const spec::OpCatalog& catalog);
+
+// Whether the node runs: every op does, except a writer (sink, encode) left out of a
+// non-empty `outputs:` list. What does not run is never built, profiled or planned.
+bool runs(const Pipeline& pipeline, int node);
 Pipeline load_pipeline_text(const std::string& text, const std::string& file,
                             const spec::OpCatalog& catalog);
 

@@ -138,6 +138,7 @@ void register_blur_op(OpRegistry& registry) {
        {"auto", "boxes", "mask", "frame"}},
   };
   s.knobs = {device_knob(true), batch_knob()};
+  s.parallel = true;  // no state from one batch to the next
   registry.add(std::move(s), [](const OpContext& ctx) { return std::make_unique<BlurOp>(ctx); });
 }
 

@@ -137,6 +137,7 @@ void register_classify_op(OpRegistry& registry) {
               "h",     "track_id", "pose_score", "class", "class_score"};
   s.params = {{"model", spec::ParamType::model, true, "a TorchScript model from models:", {}}};
   s.knobs = {device_knob(true), threads_knob(), batch_knob()};
+  s.parallel = true;  // no state from one batch to the next
   registry.add(std::move(s),
                [](const OpContext& ctx) { return std::make_unique<ClassifyOp>(ctx); });
 }

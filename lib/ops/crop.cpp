@@ -61,6 +61,7 @@ void register_crop_op(OpRegistry& registry) {
                "grow each box by this share per side (default 0.1)",
                {}}};
   s.knobs = {device_knob(false), batch_knob()};
+  s.parallel = true;  // no state from one batch to the next
   registry.add(std::move(s), [](const OpContext& ctx) { return std::make_unique<CropOp>(ctx); });
 }
 

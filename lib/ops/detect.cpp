@@ -94,6 +94,7 @@ void register_detect_op(OpRegistry& registry) {
       {"max", spec::ParamType::integer, false, "most detections per frame (default 100)", {}},
   };
   s.knobs = {device_knob(true), threads_knob(), batch_knob(), {"input_size", {}, 64, 1024, true}};
+  s.parallel = true;  // no state from one batch to the next
 
   spec::OpSignature frames = s;
   frames.kind = "detect_frames";

@@ -52,6 +52,7 @@ void register_embed_op(OpRegistry& registry) {
   s.fields = {"label", "score", "class_id", "x", "y", "w", "h", "track_id"};
   s.params = {{"model", spec::ParamType::model, true, "a face embedding model from models:", {}}};
   s.knobs = {device_knob(true), threads_knob(), batch_knob()};
+  s.parallel = true;  // no state from one batch to the next
   registry.add(std::move(s), [](const OpContext& ctx) { return std::make_unique<EmbedOp>(ctx); });
 }
 

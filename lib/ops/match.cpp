@@ -140,6 +140,7 @@ void register_match_op(OpRegistry& registry) {
        {}},
   };
   s.knobs = {device_knob(false), batch_knob()};
+  s.parallel = true;  // no state from one batch to the next
   registry.add(std::move(s), [](const OpContext& ctx) { return std::make_unique<MatchOp>(ctx); });
 }
 

@@ -58,6 +58,7 @@ void register_segment_op(OpRegistry& registry) {
        {}},
   };
   s.knobs = {device_knob(true), threads_knob(), batch_knob()};
+  s.parallel = true;  // no state from one batch to the next
   registry.add(std::move(s), [](const OpContext& ctx) { return std::make_unique<SegmentOp>(ctx); });
 }
 

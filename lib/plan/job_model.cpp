@@ -22,6 +22,22 @@ double duration_param(const spec::OpSpec& op, const std::string& name, double fa
   return spec::parse_duration_s(it->second.value.get<std::string>()).value_or(fallback);
 }
 
+// Paths through the ops that run, as indices into the model's ops: a writer left out of
+// `outputs:` is dropped from the paths that end in it, and a path left the same as another
+// is kept once.
+std::vector<std::vector<int>> paths_of_running(const graph::Graph& graph,
+                                               const std::map<int, int>& index_of_node) {
+  std::vector<std::vector<int>> paths;
+  for (const std::vector<int>& path : graph.source_to_sink_paths()) {
+    std::vector<int> kept;
+    for (int node : path)
+      if (auto it = index_of_node.find(node); it != index_of_node.end()) kept.push_back(it->second);
+    if (!kept.empty() && std::find(paths.begin(), paths.end(), kept) == paths.end())
+      paths.push_back(std::move(kept));
+  }
+  return paths;
+}
+
 }  // namespace
 
 // The profiler measures the source at one config, so this is the one place its other
@@ -67,6 +83,42 @@ double OpModel::latency_ms_at(int k, int items) const {
   return lo->latency_ms + t * (hi->latency_ms - lo->latency_ms);
 }
 
+Resources held_on(const Choice& c, const Pool& pool) {
+  return {std::min(c.held.cores, static_cast<double>(std::max(1, pool.cpus))),
+          std::min(c.held.gpus, pool.gpus)};
+}
+
+JobModel fixed_job_model(const graph::Pipeline& pipeline, const Pool& pool,
+                         const VideoShape& video) {
+  JobModel model;
+  model.pipeline = pipeline.spec.name;
+  model.video = video;
+  model.pool = pool;
+  const graph::Graph& graph = pipeline.graph;
+  std::map<int, int> index_of_node;
+  for (int node : graph.topological_order()) {
+    if (!graph::runs(pipeline, node)) continue;
+    index_of_node[node] = static_cast<int>(model.ops.size());
+    const graph::Node& n = graph.nodes()[node];
+    OpModel op;
+    op.node = node;
+    op.name = n.op->name;
+    op.kind = n.op->kind;
+    op.source = n.in_edges.empty();
+    op.parallel = n.signature->parallel;
+    for (int e : n.in_edges) op.inputs.push_back(index_of_node.at(graph.edges()[e].from));
+    Choice c;
+    for (const auto& [knob, values] : n.op->knobs) c.config[knob] = values.values.front();
+    c.batch = profile::batch_of(c.config);
+    c.held = resources_of(c.config);
+    if (op.source) c.source_share = source_share(*n.op, c.config, video);
+    op.choices.push_back(std::move(c));
+    model.ops.push_back(std::move(op));
+  }
+  model.paths = paths_of_running(graph, index_of_node);
+  return model;
+}
+
 int JobModel::find(const std::string& op_name) const {
   for (size_t i = 0; i < ops.size(); ++i)
     if (ops[i].name == op_name) return static_cast<int>(i);
@@ -102,6 +154,7 @@ JobModel build_job_model(const graph::Pipeline& pipeline,
     op.name = t.op->name;
     op.kind = t.op->kind;
     op.source = graph.nodes()[t.node].in_edges.empty();
+    op.parallel = graph.nodes()[t.node].signature->parallel;
     for (int e : graph.nodes()[t.node].in_edges)
       if (auto up = index_of_node.find(graph.edges()[e].from); up != index_of_node.end())
         op.inputs.push_back(up->second);
@@ -128,16 +181,7 @@ JobModel build_job_model(const graph::Pipeline& pipeline,
     }
   }
 
-  // Paths through the ops that run: a writer left out of `outputs:` is dropped from the
-  // paths that end in it, and a path left the same as another is kept once.
-  for (const std::vector<int>& path : graph.source_to_sink_paths()) {
-    std::vector<int> kept;
-    for (int node : path)
-      if (auto it = index_of_node.find(node); it != index_of_node.end()) kept.push_back(it->second);
-    if (!kept.empty() &&
-        std::find(model.paths.begin(), model.paths.end(), kept) == model.paths.end())
-      model.paths.push_back(std::move(kept));
-  }
+  model.paths = paths_of_running(graph, index_of_node);
   return model;
 }
 

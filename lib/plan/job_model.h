@@ -33,6 +33,7 @@ struct OpModel {
   std::string kind;
   std::vector<int> inputs;  // upstream ops, as indices into JobModel::ops
   bool source = false;
+  bool parallel = false;   // invocations may overlap (spec::OpSignature::parallel)
   double fanout = 1;       // items out per item in (expected)
   double branch_rate = 1;  // share of upstream items its `when:` lets through
   std::vector<Choice> choices;  // the knob space's configs that have a prediction
@@ -75,6 +76,15 @@ struct JobModel {
 // knob or param, stride, start and end params); 1 for any other op.
 double source_share(const spec::OpSpec& op, const profile::Config& config,
                     const VideoShape& video);
+
+// The held resources of `c` on `pool`: a config asking for more cores or GPUs than the pool
+// has gets all of them (it can run, just slower), so no op waits forever for a pool too small.
+Resources held_on(const Choice& c, const Pool& pool);
+
+// The model of a static run (--static, or no SLO): every op that runs, with one choice, the
+// YAML's first knob values, and no predictions (latency 0); fan-out and branch rates 1.
+JobModel fixed_job_model(const graph::Pipeline& pipeline, const Pool& pool,
+                         const VideoShape& video);
 
 // `targets` are profile::profile_targets(pipeline, ...): the ops that run, keyed as the store
 // keys them. Configs that need a GPU are dropped when the pool has none.

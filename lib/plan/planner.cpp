@@ -86,7 +86,8 @@ double dollars_per_second(const JobModel& model, const Choice& c) {
 double overshoot(const JobEstimate& e, double slo_s) {
   double sum = 0;
   auto add = [&](double bound) { sum += std::max(0.0, bound + e.fill_s - slo_s); };
-  for (const OpEstimate& o : e.ops) add(o.busy_s);
+  for (const OpEstimate& o : e.ops)
+    if (o.bounds) add(o.busy_s);
   add(e.cpu_bound_s);
   add(e.gpu_bound_s);
   return sum;
@@ -178,11 +179,12 @@ JobEstimate estimate(const JobModel& model, const Assignment& choice) {
     }
     o.invocations = o.items_in / c.batch;
     o.busy_s = o.invocations * c.latency_ms / 1000;
-    o.cost = cost_of(c.held, o.busy_s, model.prices, model.pool.gpu_name);
+    o.bounds = !op.parallel;
+    o.cost = cost_of(held_on(c, model.pool), o.busy_s, model.prices, model.pool.gpu_name);
     e.cost += o.cost;
     core_s += o.cost.core_s;
     gpu_s += o.cost.gpu_s;
-    if (o.busy_s > e.bound_s) {
+    if (o.bounds && o.busy_s > e.bound_s) {
       e.bound_s = o.busy_s;
       e.bound = "op " + op.name;
     }

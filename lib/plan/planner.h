@@ -18,13 +18,15 @@ struct OpEstimate {
   double items_in = 0;     // for a source: items it emits
   double invocations = 0;  // items / batch
   double busy_s = 0;       // invocations x latency
+  bool bounds = true;      // its busy time bounds the job: it runs one invocation at a time
   Cost cost;
 };
 
 // The predicted job, under a model of a streaming pipeline on a shared pool: once the
 // pipeline is full, the job goes as fast as its tightest resource lets it: all CPU work
-// spread over the cores, all GPU work over the streams, or one op's work (an op runs one
-// invocation at a time, so no pool makes a single op go faster). The first item must also
+// spread over the cores, all GPU work over the streams, or one op's work (an op that keeps
+// state runs one invocation at a time, so no pool makes it go faster; parallel ops do not
+// bound the job this way). The first item must also
 // get through: `fill_s` is the slowest source-to-sink path of single invocations.
 struct JobEstimate {
   double latency_s = 0;  // bound_s + fill_s

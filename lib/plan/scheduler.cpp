@@ -64,7 +64,7 @@ void Scheduler::arrived(int op, int count, double now_s) {
 bool Scheduler::more_coming(const std::vector<OpQueue>& queues, int op) const {
   for (int up : model_.ops[op].inputs) {
     const OpQueue& q = queues[up];
-    if (q.running || !q.deadlines.empty()) return true;
+    if (q.running > 0 || !q.deadlines.empty()) return true;
     if (model_.ops[up].source && !q.source_done) return true;
   }
   return false;
@@ -74,12 +74,15 @@ std::optional<Decision> Scheduler::next(const std::vector<OpQueue>& queues,
                                         const FreeResources& free, double now_s, bool may_wait) {
   size_t backlog = 0;
   for (const OpQueue& q : queues) backlog += q.deadlines.size();
-  auto fits = [&](const Choice& c) { return c.held.cores <= free.cores && c.held.gpus <= free.gpus; };
+  auto fits = [&](const Choice& c) {
+    Resources held = held_on(c, model_.pool);
+    return held.cores <= free.cores && held.gpus <= free.gpus;
+  };
 
   for (int op : order_) {
     const OpQueue& q = queues[op];
     const OpModel& m = model_.ops[op];
-    if (q.running) continue;
+    if (q.running > 0 && !m.parallel) continue;
     if (m.source) {
       if (q.source_done || backlog >= backlog_cap_ || !fits(m.choices[current_[op]])) continue;
       return Decision{op, current_[op], m.choices[current_[op]].batch,

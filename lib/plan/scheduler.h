@@ -13,7 +13,8 @@
 //   the time between arrivals) plus the full batch's latency still fits its slack.
 // - Sources emit their next batch only while the items waiting downstream are few (memory
 //   stays bounded, and frames get their deadlines as they enter).
-// One invocation per op at a time: ops keep state between invocations (a tracker, a file).
+// An op that keeps state between invocations (a tracker, a file) runs one invocation at a
+// time; a parallel one (OpModel::parallel) as many as the resources allow.
 #pragma once
 
 #include <deque>
@@ -28,7 +29,7 @@ namespace llama::plan {
 
 struct OpQueue {
   std::deque<double> deadlines;  // of its waiting items, in arrival order
-  bool running = false;          // an invocation of the op is in flight
+  int running = 0;               // invocations of the op in flight
   bool source_done = false;      // a source that has emitted all its items
 };
 

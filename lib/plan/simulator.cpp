@@ -136,7 +136,7 @@ class Simulation {
       q.deadlines.erase(q.deadlines.begin(), q.deadlines.begin() + d.items);
       r.fails = coin(options_.failure_rate);
     }
-    q.running = true;
+    ++q.running;
     launch(std::move(r));
   }
 
@@ -144,8 +144,9 @@ class Simulation {
   int launch(Running r) {
     const Choice& c = truth_.ops[r.op].choices[r.choice];
     int items = static_cast<int>(r.deadlines.size());
-    free_.cores -= c.held.cores;
-    free_.gpus -= c.held.gpus;
+    Resources held = held_on(c, truth_.pool);
+    free_.cores -= held.cores;
+    free_.gpus -= held.gpus;
     ++in_flight_;
     ++result_.invocations;
     r.start_s = clock_.now_s();
@@ -169,10 +170,11 @@ class Simulation {
     Running& r = runs_[id];
     r.done = true;
     const Choice& c = truth_.ops[r.op].choices[r.choice];
-    free_.cores += c.held.cores;
-    free_.gpus += c.held.gpus;
+    Resources held = held_on(c, truth_.pool);
+    free_.cores += held.cores;
+    free_.gpus += held.gpus;
     --in_flight_;
-    Cost spent = cost_of(c.held, clock_.now_s() - r.start_s, truth_.prices, truth_.pool.gpu_name);
+    Cost spent = cost_of(held, clock_.now_s() - r.start_s, truth_.prices, truth_.pool.gpu_name);
     result_.ops[r.op].cost += spent;
     result_.cost += spent;
   }
@@ -180,7 +182,8 @@ class Simulation {
   void check_straggler(int id) {
     if (runs_[id].done || runs_[id].twin >= 0) return;
     const Choice& c = truth_.ops[runs_[id].op].choices[runs_[id].choice];
-    if (c.held.cores > free_.cores || c.held.gpus > free_.gpus) return;
+    Resources held = held_on(c, truth_.pool);
+    if (held.cores > free_.cores || held.gpus > free_.gpus) return;
     Running copy;
     copy.op = runs_[id].op;
     copy.choice = runs_[id].choice;
@@ -202,11 +205,11 @@ class Simulation {
       if (twin_running) return;  // the other copy may still deliver
       OpQueue& q = queues_[r.op];
       q.deadlines.insert(q.deadlines.begin(), r.deadlines.begin(), r.deadlines.end());
-      q.running = false;
+      --q.running;
       return;
     }
     if (twin_running) release(r.twin);  // first result wins
-    queues_[r.op].running = false;
+    --queues_[r.op].running;
     deliver(r);
   }
 

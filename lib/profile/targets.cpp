@@ -11,15 +11,10 @@ std::vector<OpTarget> profile_targets(const graph::Pipeline& pipeline,
                                       const std::string& frame_size, bool cuda,
                                       std::vector<std::string>* notes) {
   std::vector<OpTarget> targets;
-  const std::vector<spec::InputRef>& outputs = pipeline.spec.outputs;
   for (int i : pipeline.graph.topological_order()) {
     const graph::Node& node = pipeline.graph.nodes()[i];
     const spec::OpSpec& op = *node.op;
-    // A writer left out of `outputs:` never runs (see the executor): nothing to profile.
-    if (!node.signature->produces_items && !outputs.empty() &&
-        std::none_of(outputs.begin(), outputs.end(),
-                     [&](const spec::InputRef& o) { return o.op == op.name; }))
-      continue;
+    if (!graph::runs(pipeline, i)) continue;  // nothing to profile
     OpTarget t;
     t.node = i;
     t.op = &op;

@@ -52,6 +52,10 @@ struct OpSignature {
   // bump it when a change to the op's kernel changes how long it takes (a new algorithm, a
   // different model runtime), and old measurements become stale instead of wrong-but-used.
   int impl_version = 1;
+  // Invocations may run at once, each on its own instance of the op: it keeps no state from
+  // one batch to the next (a detector, a blur), unlike a decoder, a tracker, a counter or a
+  // file writer, which run one invocation at a time, in order.
+  bool parallel = false;
 
   const ParamSignature* find_param(const std::string& name) const {
     for (const auto& p : params)
