@@ -9,6 +9,8 @@
 #include "commands.h"
 #include "exec/executor.h"
 #include "graph/graph.h"
+#include "machine.h"
+#include "ops/torch_threads.h"
 #include "plan_view.h"
 #include "planning.h"
 #include "report/out_dir.h"
@@ -28,7 +30,7 @@ struct RunOptions {
   bool out_given = false;
   std::vector<std::string> inputs;
   std::string out_dir;  // default: out/<pipeline name>
-  int workers = 2;
+  int workers = 0;  // cores of the pool; 0: this machine's
   bool quiet = false;
   bool json = false;
   bool strict = false;
@@ -66,24 +68,30 @@ int run(const RunOptions& options) {
   exec::check_inputs(exec_options.videos);
   exec_options.out_dir = options.out_dir.empty() ? "out/" + pipeline.spec.name : options.out_dir;
   report::prepare_out_dir(exec_options.out_dir);
-  exec_options.workers = options.workers;
   exec_options.cancel = &g_interrupted;
+  exec_options.objective = objective;
+  exec_options.slo_s = slo_s.value_or(0);
 
   report::RunInfo info{
       options.pipeline, pipeline.spec.name, exec_options.out_dir, slo_s, prices, "", "", nullptr};
   info.objective = plan::to_string(objective);
-  double expected_frames = 0;  // for the progress line
-  if (objective != plan::Objective::fixed) {
-    PlanningOptions po;
-    po.pipeline_file = options.pipeline;
-    po.videos = exec_options.videos;
-    po.store_dir = options.store_dir;
-    po.auto_profile = !options.no_auto_profile;
-    po.quiet = options.quiet;
-    plan::JobModel model = load_job_model(pipeline, prices.value_or(spec::PriceSheet{}), po);
+  PlanningOptions po;
+  po.pipeline_file = options.pipeline;
+  po.videos = exec_options.videos;
+  po.store_dir = options.store_dir;
+  po.auto_profile = !options.no_auto_profile;
+  po.quiet = options.quiet;
+  po.pool = local_pool(this_machine(ops::cuda_available()));
+  if (options.workers > 0) po.pool->cpus = options.workers;
+  plan::JobModel model;
+  if (objective == plan::Objective::fixed) {
+    model = plan::fixed_job_model(pipeline, *po.pool, probe_video_shape(exec_options.videos));
+    exec_options.initial = plan::first_values(model);
+  } else {
+    model = load_job_model(pipeline, prices.value_or(spec::PriceSheet{}), po);
     plan::Plan plan = plan::plan_job(model, objective, slo_s.value_or(0));
-    info.gpu_name = model.pool.gpu_name;
     info.plan = plan_view(model, plan);
+    exec_options.initial = plan.choice;
     if (objective == plan::Objective::slo && !plan.feasible) {
       std::cerr << fmt::format(
           "llama: SLO {} is below the fastest plan's predicted {:.2f}s on this machine (llama "
@@ -101,17 +109,14 @@ int run(const RunOptions& options) {
                                plan.predicted.cost.dollars,
                                slo_s ? " for SLO " + spec::format_duration(*slo_s) : "");
     }
-    for (size_t i = 0; i < model.ops.size(); ++i) {
-      exec_options.configs[model.ops[i].name] = model.ops[i].choices[plan.choice[i]].config;
-      if (model.ops[i].source) expected_frames += plan.predicted.ops[i].items_in;
-    }
-  } else {
-    plan::VideoShape shape = probe_video_shape(exec_options.videos);
-    for (int node : pipeline.graph.sources()) {
-      const spec::OpSpec& op = *pipeline.graph.nodes()[node].op;
-      expected_frames += shape.frames * plan::source_share(op, exec::first_config(op), shape);
-    }
   }
+  info.gpu_name = model.pool.gpu_name;
+  exec_options.model = &model;
+  double expected_frames = 0;  // for the progress line
+  for (size_t i = 0; i < model.ops.size(); ++i)
+    if (model.ops[i].source)
+      expected_frames +=
+          model.video.frames * model.ops[i].choices[exec_options.initial[i]].source_share;
 
   // The progress line: a terminal only (a log full of \r is unreadable), never under --quiet.
   bool show_progress = !options.quiet && isatty(STDERR_FILENO);
@@ -186,7 +191,8 @@ Command add_run_command(CLI::App& app) {
   sub->add_option("--store", options->store_dir, "profile store folder (default: profiles)");
   sub->add_flag("--no-auto-profile", options->no_auto_profile,
                 "refuse, instead of profiling first, when the store lacks what the plan needs");
-  sub->add_option("--workers", options->workers, "worker threads running ops (default: 2)")
+  sub->add_option("--workers", options->workers,
+                  "cores to run on: worker threads, and what the plan assumes (default: all)")
       ->check(CLI::Range(1, 256));
   sub->add_flag("--quiet,-q", options->quiet, "print nothing on stderr but errors");
   sub->add_flag("--json", options->json, "print the run summary (report.json) on stdout");

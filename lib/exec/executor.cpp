@@ -3,93 +3,289 @@
 #include <chrono>
 #include <condition_variable>
 #include <deque>
+#include <limits>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <thread>
 
-#include "plan/cost_model.h"
+#include "plan/clock.h"
+#include "plan/manager.h"
+#include "plan/scheduler.h"
+#include "profile/knob_space.h"
 #include "video/video_reader.h"
 
 namespace llama::exec {
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using SteadyClock = std::chrono::steady_clock;
+constexpr double kNever = std::numeric_limits<double>::infinity();
+
+// One built op. An instance runs one invocation at a time; `op` is null while a worker
+// builds it (outside the lock: loading a model takes a while).
+struct Instance {
+  std::string key;  // its config without batch, as profile::format_config writes it
+  std::unique_ptr<ops::Op> op;
+  bool busy = false;
+};
 
 struct NodeState {
-  std::unique_ptr<ops::Op> op;
-  size_t batch = 1;
-  std::deque<ops::Item> queue;
-  bool busy = false;
-  bool finished = false;     // finish() has run
-  bool disabled = false;     // a writer left out of `outputs:`: takes no items, has no op
-  bool source_done = false;  // sources: produce() said there is no more
+  int op = -1;                    // index into the job model; -1: the node does not run
+  std::deque<ops::Item> queue;    // its waiting items; their deadlines are in queues_[op]
+  std::vector<std::unique_ptr<Instance>> instances;  // the first is built before the run
+  bool finished = false;          // finish() has run (or the node does not run)
+  bool finishing = false;
+  // Results are handed on in the order the invocations started: a parallel op's later batch
+  // may finish first, and what is downstream (a tracker, a file) must see items in order.
+  int64_t next_seq = 0;
+  int64_t next_to_route = 0;
+  std::map<int64_t, std::vector<ops::Item>> done;
   OpStats stats;
 };
 
-// What a worker was given to do: one node, and how.
-enum class Task { none, produce, process, finish };
+std::string config_label(const plan::Choice& c) {
+  return profile::format_config(profile::without_batch(c.config)) + " b" +
+         std::to_string(c.batch);
+}
 
 class Run {
  public:
-  Run(const graph::Pipeline& pipeline, const ops::OpRegistry& registry, const ExecOptions& options)
-      : graph_(pipeline.graph), options_(options), nodes_(graph_.nodes().size()) {
-    const std::vector<spec::InputRef>& outputs = pipeline.spec.outputs;
+  Run(const graph::Pipeline& pipeline, const ops::OpRegistry& registry,
+      const ExecOptions& options, const plan::JobModel& model)
+      : pipeline_(pipeline),
+        graph_(pipeline.graph),
+        registry_(registry),
+        options_(options),
+        estimates_(model),
+        manager_(estimates_),
+        scheduler_(estimates_, initial(model, options), {options.objective, true, 0}),
+        nodes_(graph_.nodes().size()),
+        queues_(model.ops.size()) {
+    for (const spec::ModelSpec& m : pipeline.spec.models) models_[m.name] = m;
+    free_ = {static_cast<double>(std::max(1, model.pool.cpus)), model.pool.gpus};
     for (size_t i = 0; i < nodes_.size(); ++i) {
       const spec::OpSpec& op = *graph_.nodes()[i].op;
-      auto planned = options.configs.find(op.name);
-      ops::OpContext ctx{&op,
-                         planned != options.configs.end() ? planned->second : first_config(op),
-                         options.videos, options.out_dir, {}};
-      for (const spec::ModelSpec& m : pipeline.spec.models) ctx.models[m.name] = m;
-      NodeState& n = nodes_[i];
-      // `outputs:` picks which writers run; the others are never built, so they write nothing.
-      bool writer = !graph_.nodes()[i].signature->produces_items;
-      if (writer && !outputs.empty() &&
-          std::none_of(outputs.begin(), outputs.end(),
-                       [&](const auto& o) { return o.op == op.name; })) {
-        n.disabled = n.finished = true;
-        n.stats.name = op.name;
-        n.stats.kind = op.kind;
-        continue;
-      }
-      n.batch = static_cast<size_t>(std::max(1.0, ctx.knob_number("batch", 1)));
-      n.stats.name = op.name;
-      n.stats.kind = op.kind;
-      n.stats.config = ctx.config;
-      n.op = registry.create(op.kind, ctx);
+      nodes_[i].stats.name = op.name;
+      nodes_[i].stats.kind = op.kind;
+      nodes_[i].finished = true;  // until the model says it runs
     }
-    // Deeper ops first: draining the pipeline's end is what frees queue room upstream.
-    order_ = graph_.topological_order();
-    std::reverse(order_.begin(), order_.end());
+    const plan::Assignment& start = scheduler_.current();
+    for (size_t k = 0; k < model.ops.size(); ++k) {
+      const plan::OpModel& m = model.ops[k];
+      NodeState& n = nodes_[m.node];
+      n.op = static_cast<int>(k);
+      n.finished = false;
+      const plan::Choice& c = m.choices[start[k]];
+      n.stats.config = c.config;
+      // Built now, so a bad model file fails before anything runs.
+      auto instance = std::make_unique<Instance>();
+      instance->key = profile::format_config(profile::without_batch(c.config));
+      instance->op = build(m.node, c.config);
+      n.instances.push_back(std::move(instance));
+      if (m.source) expected_frames_ += model.video.frames * c.source_share;
+    }
   }
 
   RunResult run() {
-    auto start = start_ = last_progress_ = Clock::now();
+    start_ = last_progress_ = SteadyClock::now();
     std::vector<std::thread> workers;
-    for (int i = 0; i < std::max(1, options_.workers); ++i)
+    for (int i = 0; i < std::max(1, estimates_.pool.cpus); ++i)
       workers.emplace_back([this] { work(); });
     for (auto& w : workers) w.join();
 
     RunResult result;
-    result.wall_s = std::chrono::duration<double>(Clock::now() - start).count();
+    result.wall_s = std::chrono::duration<double>(SteadyClock::now() - start_).count();
     result.complete = failure_ == ExitCode::ok;
     result.failure = failure_;
     result.error = error_;
     for (NodeState& n : nodes_) {
-      if (n.disabled) continue;
-      n.stats.summary = n.op->summary();
-      for (auto& h : n.op->inputs_read()) result.videos.push_back(h);
+      if (n.op < 0) continue;
+      n.stats.summary = n.instances.front()->op->summary();
+      for (auto& h : n.instances.front()->op->inputs_read()) result.videos.push_back(h);
       result.ops.push_back(n.stats);
     }
     return result;
   }
 
  private:
-  bool room_downstream(int node) const {
-    for (int e : graph_.nodes()[node].out_edges)
-      if (nodes_[graph_.edges()[e].to].queue.size() >= options_.queue_capacity) return false;
-    return true;
+  static plan::Assignment initial(const plan::JobModel& model, const ExecOptions& options) {
+    return options.initial.size() == model.ops.size() ? options.initial
+                                                      : plan::first_values(model);
+  }
+
+  std::unique_ptr<ops::Op> build(int node, const std::map<std::string, std::string>& config) {
+    ops::OpContext ctx{graph_.nodes()[node].op, config, options_.videos, options_.out_dir,
+                       models_};
+    return registry_.create(graph_.nodes()[node].op->kind, ctx);
+  }
+
+  double now_s() const { return clock_.now_s(); }
+
+  void work() {
+    std::unique_lock<std::mutex> lock(mutex_);
+    while (true) {
+      if (options_.cancel && options_.cancel->load() && failure_ == ExitCode::ok)
+        stop(ExitCode::interrupted, "interrupted");
+      if (all_finished()) break;
+      std::optional<plan::Decision> d;
+      if (failure_ == ExitCode::ok) {
+        d = scheduler_.next(queues_, free_, now_s());
+        // Waiting for a fuller batch needs something in flight to bring the items.
+        if (!d && in_flight_ == 0) d = scheduler_.next(queues_, free_, now_s(), false);
+      }
+      if (d) {
+        invoke(*d, lock);
+        continue;
+      }
+      if (int node = finishable(); node >= 0) {
+        finish(node, lock);
+        continue;
+      }
+      if (in_flight_ == 0 && finishing_ == 0 && failure_ == ExitCode::ok) {
+        // Nothing runs, nothing can start, nothing can finish: waiting would hang forever.
+        stop(ExitCode::internal, "the scheduler stalled with items waiting at " +
+                                     stalled_ops() + " (a bug in llama; please report it)");
+        continue;
+      }
+      // Timed, so a cancel request is seen even when nothing else wakes us.
+      ready_.wait_for(lock, std::chrono::milliseconds(100));
+    }
+    ready_.notify_all();
+  }
+
+  // Under the lock, returns under it.
+  void invoke(const plan::Decision& d, std::unique_lock<std::mutex>& lock) {
+    const plan::OpModel& m = estimates_.ops[d.op];
+    const plan::Choice choice = m.choices[d.choice];  // a copy: the manager moves estimates
+    int node = m.node;
+    NodeState& n = nodes_[node];
+    std::vector<ops::Item> batch;
+    if (!m.source) {
+      for (int i = 0; i < d.items; ++i) {
+        batch.push_back(std::move(n.queue.front()));
+        n.queue.pop_front();
+        queues_[d.op].deadlines.pop_front();
+      }
+    }
+    plan::Resources held = plan::held_on(choice, estimates_.pool);
+    free_.cores -= held.cores;
+    free_.gpus -= held.gpus;
+    ++queues_[d.op].running;
+    ++in_flight_;
+    int64_t seq = n.next_seq++;
+    Instance* instance = acquire(n, choice);
+    lock.unlock();
+
+    std::vector<ops::Item> out;
+    bool more = true;
+    ExitCode failed = ExitCode::ok;
+    std::string message;
+    auto t0 = SteadyClock::now();
+    try {
+      if (!instance->op) instance->op = build(node, choice.config);
+      if (m.source)
+        more = instance->op->produce(static_cast<size_t>(d.items), out);
+      else
+        instance->op->process(batch, out);
+    } catch (const Error& e) {
+      failed = e.code();
+      message = e.what();
+    } catch (const std::exception& e) {
+      failed = ExitCode::runtime;
+      message = "op '" + n.stats.name + "' (" + n.stats.kind + ") failed: " + e.what();
+    }
+    double seconds = std::chrono::duration<double>(SteadyClock::now() - t0).count();
+
+    lock.lock();
+    instance->busy = false;
+    free_.cores += held.cores;
+    free_.gpus += held.gpus;
+    --queues_[d.op].running;
+    --in_flight_;
+    OpStats& s = n.stats;
+    ++s.invocations;
+    s.items_in += static_cast<int64_t>(batch.size());
+    s.busy_s += seconds;
+    s.core_s += held.cores * seconds;
+    s.gpu_s += held.gpus * seconds;
+    ++s.configs[config_label(choice)];
+    core_s_ += held.cores * seconds;
+    gpu_s_ += held.gpus * seconds;
+    if (failed != ExitCode::ok) {
+      stop(failed, message);
+    } else {
+      s.items_out += static_cast<int64_t>(out.size());
+      if (m.source) {
+        if (!more) queues_[d.op].source_done = true;
+        for (const ops::Item& item : out) frame_deadline_[{item.video, item.frame_index}] =
+            due(emitted_++);
+      }
+      if (options_.feedback) {
+        manager_.observe_latency(d.op, d.choice, m.source ? d.items : static_cast<int>(batch.size()),
+                                 seconds);
+        if (!m.source)
+          manager_.observe_fanout(d.op, static_cast<int64_t>(batch.size()),
+                                  static_cast<int64_t>(out.size()));
+      }
+      n.done[seq] = std::move(out);
+      while (!n.done.empty() && n.done.begin()->first == n.next_to_route) {
+        route(node, n.done.begin()->second);
+        n.done.erase(n.done.begin());
+        ++n.next_to_route;
+      }
+    }
+    report_progress();
+    ready_.notify_all();
+  }
+
+  // Under the lock: a free instance at the choice's config, or a new one to build (marked
+  // busy either way). Ops with state have exactly one instance, whatever the config says:
+  // their config can only differ in batch, which is the executor's business.
+  Instance* acquire(NodeState& n, const plan::Choice& choice) {
+    if (!estimates_.ops[n.op].parallel) {
+      n.instances.front()->busy = true;
+      return n.instances.front().get();
+    }
+    std::string key = profile::format_config(profile::without_batch(choice.config));
+    for (auto& instance : n.instances)
+      if (!instance->busy && instance->key == key) {
+        instance->busy = true;
+        return instance.get();
+      }
+    n.instances.push_back(std::make_unique<Instance>());
+    n.instances.back()->key = key;
+    n.instances.back()->busy = true;
+    return n.instances.back().get();
+  }
+
+  // Frame number `index` (counting every source's frames in the order they came) is due
+  // at SLO x (index + 1) / frames expected.
+  double due(int64_t index) const {
+    if (options_.slo_s <= 0) return kNever;
+    return plan::Manager::frame_deadline_s(0, options_.slo_s, index, expected_frames_);
+  }
+
+  // An item is due when the frame it came from is (the last frame at or before it, for a
+  // count that closes a window).
+  double deadline_of(const ops::Item& item) const {
+    if (options_.slo_s <= 0 || frame_deadline_.empty()) return kNever;
+    auto it = frame_deadline_.upper_bound({item.video, item.frame_index});
+    if (it == frame_deadline_.begin()) return frame_deadline_.begin()->second;
+    return std::prev(it)->second;
+  }
+
+  // Under the lock: a node whose inputs are all done and whose queue is empty; -1 if none.
+  int finishable() const {
+    for (int i : graph_.topological_order()) {
+      const NodeState& n = nodes_[i];
+      if (n.finished || n.finishing || n.op < 0) continue;
+      const plan::OpQueue& q = queues_[n.op];
+      if (q.running > 0 || !n.queue.empty()) continue;
+      bool source = estimates_.ops[n.op].source;
+      if (source ? q.source_done : inputs_finished(i)) return i;
+    }
+    return -1;
   }
 
   bool inputs_finished(int node) const {
@@ -98,22 +294,34 @@ class Run {
     return true;
   }
 
-  // Under the lock: the next task, deepest op first.
-  Task pick(int& chosen) {
-    for (int i : order_) {
-      NodeState& n = nodes_[i];
-      if (n.busy || n.finished) continue;
-      bool source = graph_.nodes()[i].in_edges.empty();
-      chosen = i;
-      if (source && !n.source_done) {
-        if (room_downstream(i)) return Task::produce;
-      } else if (!n.queue.empty()) {
-        if (room_downstream(i)) return Task::process;
-      } else if (source || inputs_finished(i)) {
-        return Task::finish;
-      }
+  void finish(int node, std::unique_lock<std::mutex>& lock) {
+    NodeState& n = nodes_[node];
+    n.finishing = true;
+    ++finishing_;
+    lock.unlock();
+    std::vector<ops::Item> out;
+    ExitCode failed = ExitCode::ok;
+    std::string message;
+    try {
+      for (auto& instance : n.instances)
+        if (instance->op) instance->op->finish(out);
+    } catch (const Error& e) {
+      failed = e.code();
+      message = e.what();
+    } catch (const std::exception& e) {
+      failed = ExitCode::runtime;
+      message = "op '" + n.stats.name + "' (" + n.stats.kind + ") failed: " + e.what();
     }
-    return Task::none;
+    lock.lock();
+    --finishing_;
+    n.finished = true;
+    if (failed != ExitCode::ok) {
+      stop(failed, message);
+    } else {
+      n.stats.items_out += static_cast<int64_t>(out.size());
+      route(node, out);
+    }
+    ready_.notify_all();
   }
 
   bool all_finished() const {
@@ -122,95 +330,36 @@ class Run {
     return true;
   }
 
+  std::string stalled_ops() const {
+    std::string names;
+    for (const NodeState& n : nodes_)
+      if (!n.queue.empty())
+        names += (names.empty() ? "" : ", ") + n.stats.name + " (" +
+                 std::to_string(n.queue.size()) + ")";
+    return names.empty() ? "no op" : names;
+  }
+
   void stop(ExitCode code, const std::string& message) {
     if (failure_ == ExitCode::ok) {
       failure_ = code;
       error_ = message;
     }
     // Stop making new work; every op still gets finish() so files are flushed and closed.
-    for (NodeState& n : nodes_) {
-      n.source_done = true;
-      n.queue.clear();
+    for (NodeState& n : nodes_) n.queue.clear();
+    for (plan::OpQueue& q : queues_) {
+      q.deadlines.clear();
+      q.source_done = true;
     }
-  }
-
-  void work() {
-    std::unique_lock<std::mutex> lock(mutex_);
-    while (true) {
-      if (options_.cancel && options_.cancel->load() && failure_ == ExitCode::ok)
-        stop(ExitCode::interrupted, "interrupted");
-      if (all_finished()) break;
-      int node = -1;
-      Task task = pick(node);
-      if (task == Task::none) {
-        // Timed wait so a cancel request is seen even when nothing else wakes us.
-        ready_.wait_for(lock, std::chrono::milliseconds(100));
-        continue;
-      }
-      NodeState& n = nodes_[node];
-      n.busy = true;
-      std::vector<ops::Item> batch;
-      if (task == Task::process) {
-        while (!n.queue.empty() && batch.size() < n.batch) {
-          batch.push_back(std::move(n.queue.front()));
-          n.queue.pop_front();
-        }
-      }
-      lock.unlock();
-
-      std::vector<ops::Item> out;
-      bool more = true;
-      ExitCode failed = ExitCode::ok;
-      std::string message;
-      auto t0 = Clock::now();
-      try {
-        if (task == Task::produce) more = n.op->produce(n.batch, out);
-        if (task == Task::process) n.op->process(batch, out);
-        if (task == Task::finish) n.op->finish(out);
-      } catch (const Error& e) {
-        failed = e.code();
-        message = e.what();
-      } catch (const std::exception& e) {
-        failed = ExitCode::runtime;
-        message = "op '" + n.stats.name + "' (" + n.stats.kind + ") failed: " + e.what();
-      }
-      double seconds = std::chrono::duration<double>(Clock::now() - t0).count();
-
-      lock.lock();
-      n.busy = false;
-      if (task != Task::finish) {
-        ++n.stats.invocations;
-        n.stats.items_in += static_cast<int64_t>(batch.size());
-        n.stats.busy_s += seconds;
-      }
-      if (task == Task::produce && !more) n.source_done = true;
-      if (task == Task::finish) n.finished = true;
-      if (failed != ExitCode::ok) {
-        stop(failed, message);
-      } else {
-        n.stats.items_out += static_cast<int64_t>(out.size());
-        if (task == Task::produce) frames_ += static_cast<int64_t>(out.size());
-        route(node, out);
-      }
-      if (task != Task::finish) {
-        plan::Resources held = plan::resources_of(n.stats.config);
-        core_s_ += held.cores * seconds;
-        gpu_s_ += held.gpus * seconds;
-      }
-      report_progress();
-      ready_.notify_all();
-    }
-    ready_.notify_all();
   }
 
   // Under the lock.
   void report_progress() {
     if (!options_.on_progress) return;
-    auto now = Clock::now();
+    auto now = SteadyClock::now();
     if (now - last_progress_ < std::chrono::duration<double>(options_.progress_every_s)) return;
     last_progress_ = now;
     options_.on_progress(
-        {frames_, std::chrono::duration<double>(now - start_).count(), core_s_, gpu_s_});
+        {emitted_, std::chrono::duration<double>(now - start_).count(), core_s_, gpu_s_});
   }
 
   // Under the lock: hand each output to every consumer whose `when:` it satisfies.
@@ -220,29 +369,47 @@ class Run {
     for (ops::Item& item : out) item.producer = name;
     for (int e : graph_.nodes()[node].out_edges) {
       int to = graph_.edges()[e].to;
-      if (nodes_[to].disabled) continue;
+      NodeState& consumer = nodes_[to];
+      if (consumer.op < 0) continue;  // a writer that does not run
       const auto& when = graph_.nodes()[to].op->when;
+      int64_t taken = 0;
       for (const ops::Item& item : out) {
         if (when && !when->eval([&](const std::string& f) { return ops::item_field(item, f); }))
           continue;
-        nodes_[to].queue.push_back(item);
+        consumer.queue.push_back(item);
+        queues_[consumer.op].deadlines.push_back(deadline_of(item));
+        ++taken;
       }
-      nodes_[to].stats.max_queue = std::max(nodes_[to].stats.max_queue, nodes_[to].queue.size());
+      if (options_.feedback && when)
+        manager_.observe_branch(consumer.op, taken, static_cast<int64_t>(out.size()));
+      scheduler_.arrived(consumer.op, static_cast<int>(taken), now_s());
+      consumer.stats.max_queue = std::max(consumer.stats.max_queue, consumer.queue.size());
     }
   }
 
+  const graph::Pipeline& pipeline_;
   const graph::Graph& graph_;
+  const ops::OpRegistry& registry_;
   const ExecOptions& options_;
-  std::vector<NodeState> nodes_;
-  std::vector<int> order_;
+  std::map<std::string, spec::ModelSpec> models_;
+  plan::JobModel estimates_;  // the manager updates it; the scheduler reads it
+  plan::Manager manager_;
+  plan::Scheduler scheduler_;
+  plan::SteadyClock clock_;
+  std::vector<NodeState> nodes_;     // by graph node
+  std::vector<plan::OpQueue> queues_;  // by job-model op
+  plan::FreeResources free_;
+  int in_flight_ = 0;
+  int finishing_ = 0;
+  double expected_frames_ = 0;
+  int64_t emitted_ = 0;
+  std::map<std::pair<int, int64_t>, double> frame_deadline_;  // (video, frame) -> due
   std::mutex mutex_;
   std::condition_variable ready_;
   ExitCode failure_ = ExitCode::ok;
   std::string error_;
-  // For on_progress.
-  Clock::time_point start_;
-  Clock::time_point last_progress_;
-  int64_t frames_ = 0;
+  SteadyClock::time_point start_;
+  SteadyClock::time_point last_progress_;
   double core_s_ = 0;
   double gpu_s_ = 0;
 };
@@ -266,7 +433,13 @@ void check_inputs(const std::vector<std::string>& videos) {
 RunResult run_pipeline(const graph::Pipeline& pipeline, const ops::OpRegistry& registry,
                        const ExecOptions& options) {
   try {
-    Run run(pipeline, registry, options);
+    plan::JobModel fixed;
+    const plan::JobModel* model = options.model;
+    if (!model) {
+      fixed = plan::fixed_job_model(pipeline, {2, 0, ""}, {});
+      model = &fixed;
+    }
+    Run run(pipeline, registry, options, *model);
     return run.run();
   } catch (const Error& e) {  // an op could not even be built
     RunResult result;

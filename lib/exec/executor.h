@@ -1,6 +1,14 @@
-// Executor v0: runs a checked pipeline with every op pinned to one config (the plan's, or the
-// first value of each knob), on a pool of worker threads. Items stream through bounded queues, so memory stays
-// flat however long the video is.
+// The executor: runs a checked pipeline on a pool of worker threads, every invocation decided
+// by the runtime of lib/plan (DESIGN "During the run"): the scheduler picks which op runs next
+// on the free cores and at which config, for the items' deadlines; the manager folds what each
+// invocation took back into the estimates. A static run is the same thing with one config per
+// op (plan::fixed_job_model and Objective::fixed).
+//
+// Items stream through queues the scheduler keeps short (sources wait while many items are
+// waiting), so memory stays flat however long the video is. Ops that keep state run one
+// invocation at a time; parallel ops get an instance per concurrent invocation (built on
+// first use, per config), and their results are handed on in the order their items came, so
+// a tracker downstream still sees frames in order.
 #pragma once
 
 #include <atomic>
@@ -14,6 +22,8 @@
 #include "base/error.h"
 #include "graph/graph.h"
 #include "ops/registry.h"
+#include "plan/job_model.h"
+#include "plan/planner.h"
 
 namespace llama::exec {
 
@@ -29,13 +39,14 @@ struct RunProgress {
 struct ExecOptions {
   std::vector<std::string> videos;  // the job's inputs, in order
   std::string out_dir;
-  // Op name -> the config it runs at (knob -> value, batch included), as the plan chose; an
-  // op not named runs at the YAML's first knob values (first_config).
-  std::map<std::string, std::map<std::string, std::string>> configs;
-  int workers = 2;  // threads running invocations
-  // Items an op may have waiting before its producers pause. Small: a 1080p frame is 6 MB,
-  // and two workers never need more than a few items in hand to stay busy.
-  size_t queue_capacity = 8;
+  // What the runtime schedules with: every op that runs, its configs and their predicted
+  // latencies (plan::load_job_model / fixed_job_model); `initial` is the plan's choice per op.
+  // The pool's cores are the worker threads.
+  const plan::JobModel* model = nullptr;
+  plan::Assignment initial;
+  plan::Objective objective = plan::Objective::fixed;
+  double slo_s = 0;       // 0: no deadlines (frames are due whenever)
+  bool feedback = true;   // the manager's online updates
   const std::atomic<bool>* cancel = nullptr;  // set (e.g. by SIGINT) to stop early
   // Called on a worker thread, under the run's lock: keep it short (print a line).
   std::function<void(const RunProgress&)> on_progress;
@@ -45,12 +56,15 @@ struct ExecOptions {
 struct OpStats {
   std::string name;
   std::string kind;
-  std::map<std::string, std::string> config;
+  std::map<std::string, std::string> config;  // the config it started at
+  std::map<std::string, int64_t> configs;     // "{threads=2} b4" -> invocations at it
   int64_t invocations = 0;
   int64_t items_in = 0;
   int64_t items_out = 0;
   double busy_s = 0.0;   // summed invocation time
-  size_t max_queue = 0;  // most items ever waiting for it: bounded by backpressure
+  double core_s = 0.0;   // busy time x cores held, per invocation's config
+  double gpu_s = 0.0;
+  size_t max_queue = 0;  // most items ever waiting for it
   nlohmann::json summary;
 };
 
@@ -63,14 +77,15 @@ struct RunResult {
   std::vector<ops::InputHealth> videos;
 };
 
-// The config v0 runs: the first allowed value of every knob the op declares.
+// The config a static run uses: the first allowed value of every knob the op declares.
 std::map<std::string, std::string> first_config(const spec::OpSpec& op);
 
 // Opens every input once before the run, so a bad file fails fast with its own error.
 void check_inputs(const std::vector<std::string>& videos);
 
 // Never throws for failures inside ops: they stop the run and come back in RunResult, with
-// the results made so far flushed.
+// the results made so far flushed. Without options.model, runs the static plan on a pool of
+// 2 cores.
 RunResult run_pipeline(const graph::Pipeline& pipeline, const ops::OpRegistry& registry,
                        const ExecOptions& options);
 

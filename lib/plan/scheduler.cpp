@@ -33,12 +33,17 @@ Scheduler::Scheduler(const JobModel& model, Assignment initial, SchedulerOptions
       slack_(model),
       current_(std::move(initial)),
       gap_s_(model.ops.size(), 0),
-      last_arrival_s_(model.ops.size(), -1) {
+      last_arrival_s_(model.ops.size(), -1),
+      ancestors_(model.ops.size()) {
   std::vector<int> depth(model.ops.size(), 0);
   std::vector<double> affinity(model.ops.size(), 1);
   int batches = 0;
   for (size_t i = 0; i < model.ops.size(); ++i) {  // ops are in topological order
-    for (int up : model.ops[i].inputs) depth[i] = std::max(depth[i], depth[up] + 1);
+    for (int up : model.ops[i].inputs) {
+      depth[i] = std::max(depth[i], depth[up] + 1);
+      ancestors_[i].insert(up);
+      ancestors_[i].insert(ancestors_[up].begin(), ancestors_[up].end());
+    }
     affinity[i] = gpu_affinity(model.ops[i]);
     int largest = 1;
     for (const Choice& c : model.ops[i].choices) largest = std::max(largest, c.batch);
@@ -62,7 +67,7 @@ void Scheduler::arrived(int op, int count, double now_s) {
 }
 
 bool Scheduler::more_coming(const std::vector<OpQueue>& queues, int op) const {
-  for (int up : model_.ops[op].inputs) {
+  for (int up : ancestors_[op]) {
     const OpQueue& q = queues[up];
     if (q.running > 0 || !q.deadlines.empty()) return true;
     if (model_.ops[up].source && !q.source_done) return true;

@@ -9,8 +9,9 @@
 // - Config: the allocator's, at the op's slack (slack.h) for the earliest deadline among its
 //   waiting items; only configs that fit the free cores and GPUs.
 // - Safe delayed batching: an op with fewer items than its chosen batch waits for more only
-//   while upstream work is in flight that will bring them, and the wait (the items missing x
-//   the time between arrivals) plus the full batch's latency still fits its slack.
+//   while work upstream (anywhere: running, waiting, or a source with frames left) will bring
+//   them, and the wait (the items missing x the time between arrivals) plus the full batch's
+//   latency still fits its slack.
 // - Sources emit their next batch only while the items waiting downstream are few (memory
 //   stays bounded, and frames get their deadlines as they enter).
 // An op that keeps state between invocations (a tracker, a file) runs one invocation at a
@@ -19,6 +20,7 @@
 
 #include <deque>
 #include <optional>
+#include <set>
 #include <vector>
 
 #include "plan/job_model.h"
@@ -83,6 +85,7 @@ class Scheduler {
   std::vector<int> order_;  // deepest first
   std::vector<double> gap_s_;  // smoothed time between arrivals, per op; 0 until known
   std::vector<double> last_arrival_s_;
+  std::vector<std::set<int>> ancestors_;  // every op upstream of each op
   size_t backlog_cap_ = 16;
 };
 

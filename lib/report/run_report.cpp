@@ -20,12 +20,17 @@ std::optional<bool> slo_met(const RunInfo& info, const exec::RunResult& result) 
 
 namespace {
 
-// What an op spent: its config's resources for the time its invocations ran. Idle time
-// between invocations is not charged: the pool could lend those cores to other ops.
+// What an op spent: each invocation's resources for the time it ran (the executor sums
+// them, since configs change between invocations). Idle time between invocations is not
+// charged: the pool could lend those cores to other ops.
 plan::Cost op_cost(const RunInfo& info, const exec::OpStats& s) {
-  static const spec::PriceSheet kFree;
-  return plan::cost_of(plan::resources_of(s.config), s.busy_s, info.prices ? *info.prices : kFree,
-                       info.gpu_name);
+  plan::Cost c;
+  c.core_s = s.core_s;
+  c.gpu_s = s.gpu_s;
+  if (info.prices)
+    c.dollars = s.core_s * info.prices->core_second +
+                s.gpu_s * info.prices->gpu_second_for(info.gpu_name);
+  return c;
 }
 
 nlohmann::json cost_json(const RunInfo& info, const plan::Cost& c) {
@@ -49,6 +54,7 @@ nlohmann::json build_report(const RunInfo& info, const exec::RunResult& result) 
     ops.push_back({{"name", s.name},
                    {"op", s.kind},
                    {"config", s.config},
+                   {"configs", s.configs},
                    {"invocations", s.invocations},
                    {"items_in", s.items_in},
                    {"items_out", s.items_out},
