@@ -15,6 +15,7 @@
 #include "planning.h"
 #include "report/out_dir.h"
 #include "report/run_report.h"
+#include "report/trace.h"
 #include "spec/duration.h"
 #include "spec/price_sheet.h"
 #include "video/video_files.h"
@@ -38,6 +39,7 @@ struct RunOptions {
   std::string objective = "slo";
   bool fixed = false;  // --static
   std::string store_dir = "profiles";
+  std::string trace;  // --trace FILE; "" for none
   bool no_auto_profile = false;
 };
 
@@ -69,6 +71,7 @@ int run(const RunOptions& options) {
   exec_options.out_dir = options.out_dir.empty() ? "out/" + pipeline.spec.name : options.out_dir;
   report::prepare_out_dir(exec_options.out_dir);
   exec_options.cancel = &g_interrupted;
+  exec_options.record_invocations = !options.trace.empty();
   exec_options.objective = objective;
   exec_options.slo_s = slo_s.value_or(0);
 
@@ -140,6 +143,8 @@ int run(const RunOptions& options) {
   nlohmann::json report = report::build_report(info, result);
   report::write_report((std::filesystem::path(exec_options.out_dir) / "report.json").string(),
                        report);
+  if (!options.trace.empty())
+    report::write_trace(options.trace, report::build_trace(pipeline.spec.name, result));
 
   bool truncated = false;
   for (const auto& v : result.videos) truncated = truncated || v.truncated;
@@ -189,6 +194,8 @@ Command add_run_command(CLI::App& app) {
   sub->add_flag("--static", options->fixed,
                 "run every op at the YAML's first knob values: no profiles, no tuning");
   sub->add_option("--store", options->store_dir, "profile store folder (default: profiles)");
+  sub->add_option("--trace", options->trace,
+                  "write every invocation to FILE in the Chrome trace format (open in Perfetto)");
   sub->add_flag("--no-auto-profile", options->no_auto_profile,
                 "refuse, instead of profiling first, when the store lacks what the plan needs");
   sub->add_option("--workers", options->workers,

@@ -1,5 +1,6 @@
 #include "exec/executor.h"
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <deque>
@@ -91,7 +92,7 @@ class Run {
     start_ = last_progress_ = SteadyClock::now();
     std::vector<std::thread> workers;
     for (int i = 0; i < std::max(1, estimates_.pool.cpus); ++i)
-      workers.emplace_back([this] { work(); });
+      workers.emplace_back([this, i] { work(i); });
     for (auto& w : workers) w.join();
 
     RunResult result;
@@ -99,6 +100,16 @@ class Run {
     result.complete = failure_ == ExitCode::ok;
     result.failure = failure_;
     result.error = error_;
+    result.invocations = std::move(records_);
+    result.decisions = static_cast<int64_t>(decisions_us_.size());
+    if (!decisions_us_.empty()) {
+      auto at = [&](size_t rank) {
+        std::nth_element(decisions_us_.begin(), decisions_us_.begin() + rank, decisions_us_.end());
+        return decisions_us_[rank];
+      };
+      result.decision_us_median = at(decisions_us_.size() / 2);
+      result.decision_us_p99 = at(decisions_us_.size() * 99 / 100);
+    }
     for (NodeState& n : nodes_) {
       if (n.op < 0) continue;
       n.stats.summary = n.instances.front()->op->summary();
@@ -122,7 +133,7 @@ class Run {
 
   double now_s() const { return clock_.now_s(); }
 
-  void work() {
+  void work(int worker) {
     std::unique_lock<std::mutex> lock(mutex_);
     while (true) {
       if (options_.cancel && options_.cancel->load() && failure_ == ExitCode::ok)
@@ -130,12 +141,16 @@ class Run {
       if (all_finished()) break;
       std::optional<plan::Decision> d;
       if (failure_ == ExitCode::ok) {
+        auto t0 = SteadyClock::now();
         d = scheduler_.next(queues_, free_, now_s());
         // Waiting for a fuller batch needs something in flight to bring the items.
         if (!d && in_flight_ == 0) d = scheduler_.next(queues_, free_, now_s(), false);
+        if (d)
+          decisions_us_.push_back(static_cast<float>(
+              std::chrono::duration<double, std::micro>(SteadyClock::now() - t0).count()));
       }
       if (d) {
-        invoke(*d, lock);
+        invoke(*d, worker, lock);
         continue;
       }
       if (int node = finishable(); node >= 0) {
@@ -155,7 +170,7 @@ class Run {
   }
 
   // Under the lock, returns under it.
-  void invoke(const plan::Decision& d, std::unique_lock<std::mutex>& lock) {
+  void invoke(const plan::Decision& d, int worker, std::unique_lock<std::mutex>& lock) {
     const plan::OpModel& m = estimates_.ops[d.op];
     const plan::Choice choice = m.choices[d.choice];  // a copy: the manager moves estimates
     int node = m.node;
@@ -195,9 +210,17 @@ class Run {
       failed = ExitCode::runtime;
       message = "op '" + n.stats.name + "' (" + n.stats.kind + ") failed: " + e.what();
     }
-    double seconds = std::chrono::duration<double>(SteadyClock::now() - t0).count();
+    auto t1 = SteadyClock::now();
+    double seconds = std::chrono::duration<double>(t1 - t0).count();
 
     lock.lock();
+    if (options_.record_invocations)
+      records_.push_back({n.stats.name, config_label(choice),
+                          m.source ? static_cast<int>(out.size()) : static_cast<int>(batch.size()),
+                          worker, held.gpus > 0,
+                          std::chrono::duration<double>(t0 - start_).count(),
+                          std::chrono::duration<double>(t1 - start_).count(), d.slack_s,
+                          d.deadline_s});
     instance->busy = false;
     free_.cores += held.cores;
     free_.gpus += held.gpus;
@@ -412,6 +435,8 @@ class Run {
   SteadyClock::time_point last_progress_;
   double core_s_ = 0;
   double gpu_s_ = 0;
+  std::vector<InvocationRecord> records_;
+  std::vector<float> decisions_us_;
 };
 
 }  // namespace

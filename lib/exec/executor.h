@@ -36,6 +36,19 @@ struct RunProgress {
   double gpu_s = 0;
 };
 
+// One invocation as it ran, for --trace.
+struct InvocationRecord {
+  std::string op;
+  std::string config;  // "{threads=2} b4"
+  int items = 0;
+  int worker = 0;      // the worker thread (a CPU slot) that ran it
+  bool gpu = false;    // it held a GPU stream
+  double start_s = 0;  // since the run started
+  double end_s = 0;
+  double slack_s = 0;     // what the allocator had (infinite: none, e.g. a source)
+  double deadline_s = 0;  // earliest deadline of its items (infinite: none)
+};
+
 struct ExecOptions {
   std::vector<std::string> videos;  // the job's inputs, in order
   std::string out_dir;
@@ -51,6 +64,7 @@ struct ExecOptions {
   // Called on a worker thread, under the run's lock: keep it short (print a line).
   std::function<void(const RunProgress&)> on_progress;
   double progress_every_s = 0.25;
+  bool record_invocations = false;  // keep an InvocationRecord per invocation (--trace)
 };
 
 struct OpStats {
@@ -75,6 +89,11 @@ struct RunResult {
   std::string error;                // the message, naming the op
   std::vector<OpStats> ops;         // in the pipeline's order
   std::vector<ops::InputHealth> videos;
+  std::vector<InvocationRecord> invocations;  // with ExecOptions::record_invocations
+  // Wall time of the scheduler's decisions (each one that started an invocation).
+  int64_t decisions = 0;
+  double decision_us_median = 0;
+  double decision_us_p99 = 0;
 };
 
 // The config a static run uses: the first allowed value of every knob the op declares.

@@ -83,6 +83,10 @@ nlohmann::json build_report(const RunInfo& info, const exec::RunResult& result) 
       {"cost", cost_json(info, total)},
       {"prices", info.prices ? nlohmann::json(info.prices->file) : nlohmann::json(nullptr)},
       {"objective", info.objective},
+      {"scheduler",
+       {{"decisions", result.decisions},
+        {"decision_us_median", result.decision_us_median},
+        {"decision_us_p99", result.decision_us_p99}}},
       {"plan", info.plan},
       {"ops", ops}};
   if (!result.complete) report["error"] = result.error;
@@ -103,14 +107,14 @@ void write_report(const std::string& path, const nlohmann::json& report) {
     std::ofstream out(temp, std::ios::trunc);
     out << report.dump(2) << '\n';
     if (!out)
-      throw Error(ExitCode::output, temp + ": cannot write the report (is --out writable?)");
+      throw Error(ExitCode::output, temp + ": cannot write it (is the folder writable?)");
   }
   std::error_code ec;
   std::filesystem::rename(temp, path, ec);
   if (ec) {
     std::error_code ignored;
     std::filesystem::remove(temp, ignored);
-    throw Error(ExitCode::output, path + ": cannot write the report (" + ec.message() + ")");
+    throw Error(ExitCode::output, path + ": cannot write it (" + ec.message() + ")");
   }
 }
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# llama explain and the planned llama run on pipelines/people_count.yaml (first 10 s of
-# vtest.avi): auto-profiling into --store (or refusing to), the plan per objective, an SLO
-# below the fastest plan, another pool, and a run that starts from the plan it printed.
+# llama explain, llama simulate and the planned llama run on pipelines/people_count.yaml
+# (first 10 s of vtest.avi): auto-profiling into --store (or refusing to), the plan per
+# objective, an SLO below the fastest plan, another pool, a simulation on 64 cores (with
+# failures), and a run that starts from the plan it printed, with its trace.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$repo"
@@ -61,8 +62,24 @@ for bad in cpus=0 gpus=1 cpus=x cpus=4,tpus=2; do
 done
 expect_exit 2 "$llama" explain "${p[@]}" --objective quick
 
-# llama run starts from the plan explain printed: same configs, and the report keeps it.
-expect_exit 0 "$llama" run "${p[@]}" --slo 2m --out "$tmp/run" --quiet
+# llama simulate: the same job on a pool this machine is not, for more frames, deterministic.
+expect_exit 0 "$llama" simulate "${p[@]}" --slo 10m --pool cpus=64 --frames 20000 --json
+cp "$out" "$tmp/sim.json"
+json_check "$tmp/sim.json" 'r["pool"]["cpus"] == 64 and r["frames"] == 20000 and r["slo_met"] and r["invocations"] > 20000 and r["results"] > 0 and r["decision_us"]["median"] < 20'
+expect_exit 0 "$llama" simulate "${p[@]}" --slo 10m --pool cpus=64 --frames 20000 --json
+json_check "$out" "r['latency_s'] == $(python3 -c "import json; print(repr(json.load(open('$tmp/sim.json'))['latency_s']))")"
+# With 3% of invocations failing, every result still arrives exactly once.
+expect_exit 0 "$llama" simulate "${p[@]}" --slo 10m --pool cpus=64 --frames 20000 --fail 0.03 --json
+json_check "$out" "r['failures'] > 0 and r['results'] == $(python3 -c "import json; print(json.load(open('$tmp/sim.json'))['results'])")"
+expect_exit 0 "$llama" simulate "${p[@]}" --slo 10m --frames 500
+expect_stdout_contains "decision"
+expect_exit 2 "$llama" simulate "${p[@]}" --fail 0.9
+
+# llama run starts from the plan explain printed: same configs, and the report keeps it;
+# --trace writes every invocation as a Chrome trace.
+expect_exit 0 "$llama" run "${p[@]}" --slo 2m --out "$tmp/run" --quiet --trace "$tmp/trace.json"
+json_check "$tmp/trace.json" 'any(e["ph"] == "X" and e["name"] == "objects" and "slack_s" in e["args"] and e["dur"] > 0 for e in r["traceEvents"]) and any(e["ph"] == "M" and e["args"]["name"].startswith("CPU slot") for e in r["traceEvents"])'
+json_check "$tmp/run/report.json" 'sum(o["invocations"] for o in r["ops"]) == sum(1 for e in json.load(open(sys.argv[1].replace("run/report.json", "trace.json")))["traceEvents"] if e["ph"] == "X")'
 python3 - "$tmp/slo.json" "$tmp/run/report.json" <<'PY' || fail "the run did not use the plan"
 import json, sys
 plan, report = (json.load(open(f)) for f in sys.argv[1:])
