@@ -26,7 +26,8 @@ constexpr double kNever = std::numeric_limits<double>::infinity();
 // One built op. An instance runs one invocation at a time; `op` is null while a worker
 // builds it (outside the lock: loading a model takes a while).
 struct Instance {
-  std::string key;  // its config without batch, as profile::format_config writes it
+  std::string key;  // instance_key() of its config
+  int threads = 0;  // the `threads` it runs at now (0: the op has no such knob)
   std::unique_ptr<ops::Op> op;
   bool busy = false;
 };
@@ -44,6 +45,20 @@ struct NodeState {
   std::map<int64_t, std::vector<ops::Item>> done;
   OpStats stats;
 };
+
+// Configs that differ only in batch or threads share instances: batch is the executor's
+// business, and threads an instance changes with Op::set_threads. Anything else (device,
+// input size) is another instance.
+std::string instance_key(std::map<std::string, std::string> config) {
+  config.erase("batch");
+  config.erase("threads");
+  return profile::format_config(config);
+}
+
+int threads_of(const std::map<std::string, std::string>& config) {
+  auto it = config.find("threads");
+  return it == config.end() ? 0 : std::stoi(it->second);
+}
 
 std::string config_label(const plan::Choice& c) {
   return profile::format_config(profile::without_batch(c.config)) + " b" +
@@ -81,7 +96,8 @@ class Run {
       n.stats.config = c.config;
       // Built now, so a bad model file fails before anything runs.
       auto instance = std::make_unique<Instance>();
-      instance->key = profile::format_config(profile::without_batch(c.config));
+      instance->key = instance_key(c.config);
+      instance->threads = threads_of(c.config);
       instance->op = build(m.node, c.config);
       n.instances.push_back(std::move(instance));
       if (m.source) expected_frames_ += model.video.frames * c.source_share;
@@ -198,7 +214,14 @@ class Run {
     std::string message;
     auto t0 = SteadyClock::now();
     try {
-      if (!instance->op) instance->op = build(node, choice.config);
+      if (!instance->op) {
+        instance->op = build(node, choice.config);
+        t0 = SteadyClock::now();  // loading a model is not the invocation's latency
+      }
+      if (int threads = threads_of(choice.config); threads != instance->threads) {
+        instance->op->set_threads(threads);
+        instance->threads = threads;
+      }
       if (m.source)
         more = instance->op->produce(static_cast<size_t>(d.items), out);
       else
@@ -262,15 +285,15 @@ class Run {
     ready_.notify_all();
   }
 
-  // Under the lock: a free instance at the choice's config, or a new one to build (marked
-  // busy either way). Ops with state have exactly one instance, whatever the config says:
-  // their config can only differ in batch, which is the executor's business.
+  // Under the lock: a free instance for the choice's config (instance_key), or a new one to
+  // build (marked busy either way). Ops with state have exactly one instance, whatever the
+  // config says: their config can only differ in batch (and threads).
   Instance* acquire(NodeState& n, const plan::Choice& choice) {
     if (!estimates_.ops[n.op].parallel) {
       n.instances.front()->busy = true;
       return n.instances.front().get();
     }
-    std::string key = profile::format_config(profile::without_batch(choice.config));
+    std::string key = instance_key(choice.config);
     for (auto& instance : n.instances)
       if (!instance->busy && instance->key == key) {
         instance->busy = true;
@@ -278,6 +301,7 @@ class Run {
       }
     n.instances.push_back(std::make_unique<Instance>());
     n.instances.back()->key = key;
+    n.instances.back()->threads = threads_of(choice.config);
     n.instances.back()->busy = true;
     return n.instances.back().get();
   }

@@ -119,6 +119,8 @@ class ClassifyOp : public Op {
     }
   }
 
+  void set_threads(int threads) override { threads_ = threads; }
+
  private:
   Classifier classifier_;
   models::torchscript::TorchScriptModel model_;

@@ -62,6 +62,8 @@ class DetectOp : public Op {
 
   nlohmann::json summary() const override { return {{"model", detector_->model_name()}}; }
 
+  void set_threads(int threads) override { threads_ = threads; }
+
  private:
   static Box to_box(const models::Rect& r) {
     return {static_cast<int>(std::lround(r.x)), static_cast<int>(std::lround(r.y)),

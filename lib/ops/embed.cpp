@@ -36,6 +36,8 @@ class EmbedOp : public Op {
     }
   }
 
+  void set_threads(int threads) override { threads_ = threads; }
+
  private:
   models::FaceEmbedder embedder_;
   int threads_;

@@ -61,6 +61,11 @@ class Op {
   // After the last input (or when the run stops early): emit what is held, close files.
   virtual void finish(std::vector<Item>& out) { (void)out; }
 
+  // A new `threads` knob value for the next invocations. The executor changes an instance's
+  // thread count this way rather than building another instance (loading a model again):
+  // ops that run torch keep the count and set it before each invocation.
+  virtual void set_threads(int threads) { (void)threads; }
+
   // What the op wants in the report (files written, records, ...).
   virtual nlohmann::json summary() const { return nlohmann::json::object(); }
 

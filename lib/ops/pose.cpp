@@ -45,6 +45,8 @@ class PoseOp : public Op {
     }
   }
 
+  void set_threads(int threads) override { threads_ = threads; }
+
  private:
   // A detector's box is tight; movenet was trained on people with some room around them.
   models::Rect region_of(const Item& item, const video::Frame& f) const {

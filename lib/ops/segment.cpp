@@ -34,6 +34,8 @@ class SegmentOp : public Op {
     }
   }
 
+  void set_threads(int threads) override { threads_ = threads; }
+
  private:
   models::Segmenter segmenter_;
   int threads_;

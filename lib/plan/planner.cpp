@@ -216,7 +216,12 @@ Assignment fastest(const JobModel& model) {
   Assignment start = best_per_item(model, [](const Choice& c) {
     return c.latency_ms * c.source_share / c.batch;
   });
-  return descend(model, start, faster);
+  Assignment from_items = descend(model, start, faster);
+  // The descent settles in a local optimum. The cheapest plan is another start: with a
+  // parallel op, one thread per instance often beats two threads on one.
+  Assignment from_cheapest = descend(model, cheapest(model), faster);
+  return faster(estimate(model, from_cheapest), estimate(model, from_items)) ? from_cheapest
+                                                                              : from_items;
 }
 
 Assignment cheapest(const JobModel& model) {
