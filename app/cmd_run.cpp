@@ -18,7 +18,6 @@
 #include "report/trace.h"
 #include "spec/duration.h"
 #include "spec/price_sheet.h"
-#include "video/video_files.h"
 
 namespace llama::app {
 
@@ -26,21 +25,13 @@ namespace {
 
 struct RunOptions {
   std::string pipeline;
-  std::string slo;         // as typed; parsed below so the error can quote it
-  bool slo_given = false;  // `--slo ""` is an error, not "no SLO"
+  PlanFlags plan;
   bool out_given = false;
-  std::vector<std::string> inputs;
   std::string out_dir;  // default: out/<pipeline name>
-  int workers = 0;  // cores of the pool; 0: this machine's
-  bool quiet = false;
+  int workers = 0;      // cores of the pool; 0: this machine's
   bool json = false;
   bool strict = false;
-  std::string prices;  // price sheet; default: profiles/prices.yaml (see find_prices)
-  std::string objective = "slo";
-  bool fixed = false;  // --static
-  std::string store_dir = "profiles";
   std::string trace;  // --trace FILE; "" for none
-  bool no_auto_profile = false;
 };
 
 std::atomic<bool> g_interrupted{false};
@@ -52,21 +43,17 @@ void on_sigint(int) {
 int run(const RunOptions& options) {
   if (options.out_given && options.out_dir.empty())
     throw Error(ExitCode::usage, "--out is empty; name a folder, e.g. --out results");
-  std::optional<double> slo_s;
-  if (options.slo_given) slo_s = parse_slo(options.slo);
-  plan::Objective objective =
-      options.fixed ? plan::Objective::fixed : parse_objective(options.objective);
-
   const ops::OpRegistry& registry = ops::builtin_registry();
   graph::Pipeline pipeline = graph::load_pipeline(options.pipeline, registry.catalog());
-  if (!slo_s) slo_s = pipeline.spec.slo_s;
-  std::optional<spec::PriceSheet> prices = find_prices(options.prices);
+  PlanRequest request = plan_request(options.plan, pipeline, options.pipeline, false);
+  const std::optional<double>& slo_s = request.slo_s;
+  const std::optional<spec::PriceSheet>& prices = request.prices;
   // Tuning needs a target: with no SLO anywhere, the slo objective runs the YAML's values.
+  plan::Objective objective = request.objective;
   if (objective == plan::Objective::slo && !slo_s) objective = plan::Objective::fixed;
 
   exec::ExecOptions exec_options;
-  exec_options.videos =
-      options.inputs.empty() ? pipeline.spec.inputs : video::expand_video_inputs(options.inputs);
+  exec_options.videos = request.planning.videos;
   exec::check_inputs(exec_options.videos);
   exec_options.out_dir = options.out_dir.empty() ? "out/" + pipeline.spec.name : options.out_dir;
   report::prepare_out_dir(exec_options.out_dir);
@@ -78,12 +65,7 @@ int run(const RunOptions& options) {
   report::RunInfo info{
       options.pipeline, pipeline.spec.name, exec_options.out_dir, slo_s, prices, "", "", nullptr};
   info.objective = plan::to_string(objective);
-  PlanningOptions po;
-  po.pipeline_file = options.pipeline;
-  po.videos = exec_options.videos;
-  po.store_dir = options.store_dir;
-  po.auto_profile = !options.no_auto_profile;
-  po.quiet = options.quiet;
+  PlanningOptions& po = request.planning;
   po.pool = local_pool(this_machine(ops::cuda_available()));
   if (options.workers > 0) po.pool->cpus = options.workers;
   plan::JobModel model;
@@ -105,7 +87,7 @@ int run(const RunOptions& options) {
         return static_cast<int>(ExitCode::slo_infeasible);
       }
       std::cerr << "; running the fastest plan\n";
-    } else if (!options.quiet) {
+    } else if (!options.plan.quiet) {
       std::cerr << fmt::format("llama: plan ({}): predicted {:.2f}s, ${:.6f}{} (llama explain "
                                "shows it)\n",
                                plan::to_string(objective), plan.predicted.latency_s,
@@ -122,7 +104,7 @@ int run(const RunOptions& options) {
           model.video.frames * model.ops[i].choices[exec_options.initial[i]].source_share;
 
   // The progress line: a terminal only (a log full of \r is unreadable), never under --quiet.
-  bool show_progress = !options.quiet && isatty(STDERR_FILENO);
+  bool show_progress = !options.plan.quiet && isatty(STDERR_FILENO);
   if (show_progress)
     exec_options.on_progress = [&](const exec::RunProgress& p) {
       plan::Cost cost{p.core_s, p.gpu_s, 0};
@@ -148,7 +130,7 @@ int run(const RunOptions& options) {
 
   bool truncated = false;
   for (const auto& v : result.videos) truncated = truncated || v.truncated;
-  if (!options.quiet) {
+  if (!options.plan.quiet) {
     for (const auto& v : result.videos)
       if (v.truncated)
         std::cerr << "llama: warning: " << v.path << ": video is truncated or damaged; used the "
@@ -181,32 +163,19 @@ Command add_run_command(CLI::App& app) {
   CLI::App* sub =
       app.add_subcommand("run", "Run a pipeline on its videos and write results and a report");
   sub->add_option("pipeline", options->pipeline, "pipeline YAML file")->required();
-  CLI::Option* slo = sub->add_option("--slo", options->slo,
-                                     "latency target for the whole job, e.g. 20s, 500ms, 1m30s");
-  sub->add_option("--input", options->inputs,
-                  "video file or folder of videos, instead of the pipeline's input (repeatable)");
+  CLI::Option* slo = add_plan_flags(sub, options->plan);
   CLI::Option* out =
       sub->add_option("--out", options->out_dir, "output folder (default: out/<pipeline name>)");
-  sub->add_option("--prices", options->prices,
-                  "price sheet YAML for the cost report (default: profiles/prices.yaml)");
-  sub->add_option("--objective", options->objective,
-                  "slo (cheapest plan predicted to meet the SLO), fast or cheap (default: slo)");
-  sub->add_flag("--static", options->fixed,
-                "run every op at the YAML's first knob values: no profiles, no tuning");
-  sub->add_option("--store", options->store_dir, "profile store folder (default: profiles)");
   sub->add_option("--trace", options->trace,
                   "write every invocation to FILE in the Chrome trace format (open in Perfetto)");
-  sub->add_flag("--no-auto-profile", options->no_auto_profile,
-                "refuse, instead of profiling first, when the store lacks what the plan needs");
   sub->add_option("--workers", options->workers,
                   "cores to run on: worker threads, and what the plan assumes (default: all)")
       ->check(CLI::Range(1, 256));
-  sub->add_flag("--quiet,-q", options->quiet, "print nothing on stderr but errors");
   sub->add_flag("--json", options->json, "print the run summary (report.json) on stdout");
   sub->add_flag("--strict", options->strict,
                 "fail (non-zero exit) on a truncated input, an infeasible or a missed SLO");
   return [options, slo, out] {
-    options->slo_given = slo->count() > 0;
+    options->plan.slo_given = slo->count() > 0;
     options->out_given = out->count() > 0;
     return run(*options);
   };

@@ -18,6 +18,7 @@
 #include "profile/targets.h"
 #include "profile_progress.h"
 #include "spec/duration.h"
+#include "video/video_files.h"
 #include "video/video_reader.h"
 
 namespace llama::app {
@@ -188,6 +189,48 @@ std::optional<spec::PriceSheet> find_prices(const std::string& flag_value) {
        {fs::path("profiles/prices.yaml"), exe.parent_path().parent_path() / "profiles/prices.yaml"})
     if (!p.empty() && fs::is_regular_file(p, ec)) return spec::load_price_sheet(p.string());
   return std::nullopt;
+}
+
+CLI::Option* add_plan_flags(CLI::App* sub, PlanFlags& flags) {
+  CLI::Option* slo = sub->add_option("--slo", flags.slo,
+                                     "latency target for the whole job, e.g. 20s, 500ms, 1m30s "
+                                     "(default: the pipeline's slo:)");
+  sub->add_option("--objective", flags.objective,
+                  "slo (cheapest plan predicted to meet the SLO), fast or cheap (default: slo)");
+  sub->add_flag("--static", flags.fixed,
+                "every op at the YAML's first knob values: no profiles, no tuning");
+  sub->add_option("--input", flags.inputs,
+                  "video file or folder of videos, instead of the pipeline's input (repeatable)");
+  sub->add_option("--store", flags.store_dir, "profile store folder (default: profiles)");
+  sub->add_option("--prices", flags.prices, "price sheet YAML (default: profiles/prices.yaml)");
+  sub->add_flag("--no-auto-profile", flags.no_auto_profile,
+                "refuse, instead of profiling first, when the store lacks what the plan needs");
+  sub->add_flag("--quiet,-q", flags.quiet, "print nothing on stderr but errors");
+  return slo;
+}
+
+PlanRequest plan_request(const PlanFlags& flags, const graph::Pipeline& pipeline,
+                         const std::string& pipeline_file, bool need_slo) {
+  PlanRequest r;
+  if (flags.slo_given) r.slo_s = parse_slo(flags.slo);
+  r.objective = flags.fixed ? plan::Objective::fixed : parse_objective(flags.objective);
+  if (!r.slo_s) r.slo_s = pipeline.spec.slo_s;
+  if (need_slo && r.objective == plan::Objective::slo && !r.slo_s)
+    throw Error(ExitCode::usage, pipeline_file +
+                                     " has no slo: and no --slo was given; pass --slo (e.g. "
+                                     "--slo 2m) or pick --objective fast or cheap");
+  r.planning.pipeline_file = pipeline_file;
+  r.planning.videos =
+      flags.inputs.empty() ? pipeline.spec.inputs : video::expand_video_inputs(flags.inputs);
+  if (r.planning.videos.empty())
+    throw Error(ExitCode::bad_input,
+                "no input video: the pipeline has no 'input' and no --input was given "
+                "(add input: <video> to the pipeline, or pass --input VIDEO)");
+  r.planning.store_dir = flags.store_dir;
+  r.planning.auto_profile = !flags.no_auto_profile;
+  r.planning.quiet = flags.quiet;
+  r.prices = find_prices(flags.prices);
+  return r;
 }
 
 double parse_slo(const std::string& text) {

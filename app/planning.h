@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include <CLI/CLI.hpp>
+
 #include "graph/graph.h"
 #include "plan/job_model.h"
 #include "plan/planner.h"
@@ -24,6 +26,36 @@ struct PlanningOptions {
   std::optional<plan::Pool> pool;  // default: this machine
   bool quiet = false;
 };
+
+// The flags run, explain and simulate share, as typed.
+struct PlanFlags {
+  std::string slo;
+  bool slo_given = false;  // `--slo ""` is an error, not "no SLO"
+  std::string objective = "slo";
+  bool fixed = false;  // --static
+  std::vector<std::string> inputs;
+  std::string store_dir = "profiles";
+  std::string prices;
+  bool no_auto_profile = false;
+  bool quiet = false;
+};
+
+// Adds --slo, --objective, --static, --input, --store, --prices, --no-auto-profile and
+// --quiet to `sub`. Returns the --slo option: once parsed, set slo_given from its count().
+CLI::Option* add_plan_flags(CLI::App* sub, PlanFlags& flags);
+
+// What the flags and the pipeline say together.
+struct PlanRequest {
+  std::optional<double> slo_s;  // --slo, else the pipeline's slo:, else none
+  plan::Objective objective = plan::Objective::slo;
+  PlanningOptions planning;  // videos (--input, else the pipeline's), store, auto-profile
+  std::optional<spec::PriceSheet> prices;
+};
+
+// Throws Error(usage) for a malformed --slo or --objective, or (`need_slo`) for the slo
+// objective with no SLO anywhere; Error(bad_input) when there is no video.
+PlanRequest plan_request(const PlanFlags& flags, const graph::Pipeline& pipeline,
+                         const std::string& pipeline_file, bool need_slo);
 
 // Frames in the job and their rate, from the containers (no decoding).
 plan::VideoShape probe_video_shape(const std::vector<std::string>& videos);

@@ -60,6 +60,20 @@ int threads_of(const std::map<std::string, std::string>& config) {
   return it == config.end() ? 0 : std::stoi(it->second);
 }
 
+// Runs `body` (an op's code); what it throws becomes the run's failure code and a message that
+// names the op.
+template <typename Body>
+std::pair<ExitCode, std::string> guarded(const OpStats& op, Body body) {
+  try {
+    body();
+  } catch (const Error& e) {
+    return {e.code(), e.what()};
+  } catch (const std::exception& e) {
+    return {ExitCode::runtime, "op '" + op.name + "' (" + op.kind + ") failed: " + e.what()};
+  }
+  return {ExitCode::ok, ""};
+}
+
 std::string config_label(const plan::Choice& c) {
   return profile::format_config(profile::without_batch(c.config)) + " b" +
          std::to_string(c.batch);
@@ -210,10 +224,8 @@ class Run {
 
     std::vector<ops::Item> out;
     bool more = true;
-    ExitCode failed = ExitCode::ok;
-    std::string message;
     auto t0 = SteadyClock::now();
-    try {
+    auto [failed, message] = guarded(n.stats, [&] {
       if (!instance->op) {
         instance->op = build(node, choice.config);
         t0 = SteadyClock::now();  // loading a model is not the invocation's latency
@@ -226,13 +238,7 @@ class Run {
         more = instance->op->produce(static_cast<size_t>(d.items), out);
       else
         instance->op->process(batch, out);
-    } catch (const Error& e) {
-      failed = e.code();
-      message = e.what();
-    } catch (const std::exception& e) {
-      failed = ExitCode::runtime;
-      message = "op '" + n.stats.name + "' (" + n.stats.kind + ") failed: " + e.what();
-    }
+    });
     auto t1 = SteadyClock::now();
     double seconds = std::chrono::duration<double>(t1 - t0).count();
 
@@ -347,18 +353,10 @@ class Run {
     ++finishing_;
     lock.unlock();
     std::vector<ops::Item> out;
-    ExitCode failed = ExitCode::ok;
-    std::string message;
-    try {
+    auto [failed, message] = guarded(n.stats, [&] {
       for (auto& instance : n.instances)
         if (instance->op) instance->op->finish(out);
-    } catch (const Error& e) {
-      failed = e.code();
-      message = e.what();
-    } catch (const std::exception& e) {
-      failed = ExitCode::runtime;
-      message = "op '" + n.stats.name + "' (" + n.stats.kind + ") failed: " + e.what();
-    }
+    });
     lock.lock();
     --finishing_;
     n.finished = true;

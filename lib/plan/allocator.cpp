@@ -45,7 +45,11 @@ int choose_config(const OpModel& op, double slack_s, Objective objective, const 
     case Objective::slo:
       break;
   }
-  return cheapest_fitting.k >= 0 ? cheapest_fitting.k : fastest.k;
+  if (cheapest_fitting.k >= 0) return cheapest_fitting.k;
+  // Behind the job's pace: what catches up is the op's throughput on the pool. Invocations
+  // of a parallel op fill every free core, so its throughput is cores / core-seconds per
+  // item: the cheapest per item. An op with state runs alone: the fastest per item.
+  return op.parallel ? cheapest.k : fastest.k;
 }
 
 }  // namespace llama::plan

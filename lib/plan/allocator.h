@@ -1,9 +1,10 @@
 // The allocator's second half: the config one invocation runs at, given its slack. For the
 // slo objective, the cheapest per item (the invocation's cost / its batch) among the configs
-// predicted to fit the slack; if none fits, the least time per item (ties: the shorter
-// invocation): an invocation that cannot make its slack is behind the job's pace, and only
-// throughput catches up. fast always takes the least time per item, cheap the least cost per
-// item, fixed (static) the YAML's first values.
+// predicted to fit the slack; if none fits, the invocation is behind the job's pace and only
+// throughput catches up: for an op with state the least time per item (ties: the shorter
+// invocation), for a parallel op the least cost per item (its copies fill the pool, so
+// fewer core-seconds an item is more items a second). fast always takes the least time per
+// item, cheap the least cost per item, fixed (static) the YAML's first values.
 #pragma once
 
 #include <functional>

@@ -33,28 +33,37 @@ bool faster(const JobEstimate& a, const JobEstimate& b) {
   return cheaper(a, b);
 }
 
-// Moves one op at a time to whichever of its choices makes `better` true, until no single
-// move helps. Ops interact only through the shared pool and the items a source emits, so a
-// few passes settle it; the cap is for safety, not for convergence.
+// Calls visit(op, trial, its estimate) for every plan that differs from `a` in one op's choice.
+template <typename Visit>
+void for_each_change(const JobModel& model, const Assignment& a, Visit visit) {
+  for (size_t i = 0; i < model.ops.size(); ++i)
+    for (int k = 0; k < static_cast<int>(model.ops[i].choices.size()); ++k) {
+      if (k == a[i]) continue;
+      Assignment trial = a;
+      trial[i] = k;
+      JobEstimate e = estimate(model, trial);
+      visit(i, std::move(trial), std::move(e));
+    }
+}
+
+// Takes the single change of one op's choice that `better` likes most, as long as one makes
+// `better` true against the current plan. Ops interact only through the shared pool and the
+// items a source emits, so a few steps settle it; the cap is for safety, not convergence.
 template <typename Better>
 Assignment descend(const JobModel& model, Assignment a, Better better) {
   JobEstimate current = estimate(model, a);
-  for (int pass = 0; pass < 50; ++pass) {
-    bool moved = false;
-    for (size_t i = 0; i < model.ops.size(); ++i) {
-      for (int k = 0; k < static_cast<int>(model.ops[i].choices.size()); ++k) {
-        if (k == a[i]) continue;
-        Assignment trial = a;
-        trial[i] = k;
-        JobEstimate e = estimate(model, trial);
-        if (better(e, current)) {
-          a = std::move(trial);
-          current = std::move(e);
-          moved = true;
-        }
+  for (int step = 0; step < 1000; ++step) {
+    Assignment best;
+    JobEstimate best_estimate = current;
+    for_each_change(model, a, [&](size_t, Assignment trial, JobEstimate e) {
+      if (better(e, best_estimate)) {
+        best = std::move(trial);
+        best_estimate = std::move(e);
       }
-    }
-    if (!moved) break;
+    });
+    if (best.empty()) break;
+    a = std::move(best);
+    current = std::move(best_estimate);
   }
   return a;
 }
@@ -104,24 +113,18 @@ Assignment upgrade_until(const JobModel& model, Assignment a, double slo_s) {
     double best_saved = 0;
     Assignment best;
     JobEstimate best_estimate;
-    for (size_t i = 0; i < model.ops.size(); ++i) {
-      for (int k = 0; k < static_cast<int>(model.ops[i].choices.size()); ++k) {
-        if (k == a[i]) continue;
-        Assignment trial = a;
-        trial[i] = k;
-        JobEstimate e = estimate(model, trial);
-        double saved = over - overshoot(e, slo_s);
-        if (saved <= kEps) continue;
-        double extra = e.cost.dollars - current.cost.dollars;
-        double score = extra <= kEps ? std::numeric_limits<double>::infinity() : saved / extra;
-        if (score > best_score || (score == best_score && saved > best_saved)) {
-          best_score = score;
-          best_saved = saved;
-          best = std::move(trial);
-          best_estimate = std::move(e);
-        }
+    for_each_change(model, a, [&](size_t, Assignment trial, JobEstimate e) {
+      double saved = over - overshoot(e, slo_s);
+      if (saved <= kEps) return;
+      double extra = e.cost.dollars - current.cost.dollars;
+      double score = extra <= kEps ? std::numeric_limits<double>::infinity() : saved / extra;
+      if (score > best_score || (score == best_score && saved > best_saved)) {
+        best_score = score;
+        best_saved = saved;
+        best = std::move(trial);
+        best_estimate = std::move(e);
       }
-    }
+    });
     if (best.empty()) break;
     a = std::move(best);
     current = std::move(best_estimate);
@@ -131,31 +134,25 @@ Assignment upgrade_until(const JobModel& model, Assignment a, double slo_s) {
 
 Assignment runner_ups(const JobModel& model, const Plan& plan) {
   Assignment runner(model.ops.size(), -1);
-  for (size_t i = 0; i < model.ops.size(); ++i) {
-    JobEstimate best;
-    for (int k = 0; k < static_cast<int>(model.ops[i].choices.size()); ++k) {
-      if (k == plan.choice[i]) continue;
-      Assignment trial = plan.choice;
-      trial[i] = k;
-      JobEstimate e = estimate(model, trial);
-      bool better = false;
-      if (runner[i] < 0) {
-        better = true;
-      } else if (plan.objective == Objective::fast) {
-        better = faster(e, best);
-      } else if (plan.objective == Objective::slo) {
-        bool meets = e.latency_s <= plan.slo_s;
-        bool best_meets = best.latency_s <= plan.slo_s;
-        better = meets != best_meets ? meets : meets ? cheaper(e, best) : faster(e, best);
-      } else {
-        better = cheaper(e, best);
-      }
-      if (better) {
-        runner[i] = k;
-        best = std::move(e);
-      }
+  std::vector<JobEstimate> best(model.ops.size());
+  for_each_change(model, plan.choice, [&](size_t i, Assignment trial, JobEstimate e) {
+    bool better = false;
+    if (runner[i] < 0) {
+      better = true;
+    } else if (plan.objective == Objective::fast) {
+      better = faster(e, best[i]);
+    } else if (plan.objective == Objective::slo) {
+      bool meets = e.latency_s <= plan.slo_s;
+      bool best_meets = best[i].latency_s <= plan.slo_s;
+      better = meets != best_meets ? meets : meets ? cheaper(e, best[i]) : faster(e, best[i]);
+    } else {
+      better = cheaper(e, best[i]);
     }
-  }
+    if (better) {
+      runner[i] = trial[i];
+      best[i] = std::move(e);
+    }
+  });
   return runner;
 }
 

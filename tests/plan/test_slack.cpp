@@ -93,3 +93,11 @@ TEST_CASE("fewer items than the batch: predicted between the measured batch size
   CHECK(plan::choose_config(d, 1, plan::Objective::slo, m, 8,
                             [](const plan::Choice&) { return false; }) == -1);
 }
+
+TEST_CASE("behind the pace, a parallel op takes the most items per core-second") {
+  // 1 core 100 ms (0.1 core-s an item) or 2 cores 60 ms (0.12): neither fits 10 ms.
+  plan::JobModel m = job({op("d", {}, {choice(100, 1, 1), choice(60, 1, 2)})}, {{0}}, 100, 4);
+  CHECK(plan::choose_config(m.ops[0], 0.01, plan::Objective::slo, m) == 1);  // alone: fastest
+  m.ops[0].parallel = true;
+  CHECK(plan::choose_config(m.ops[0], 0.01, plan::Objective::slo, m) == 0);  // copies: cheapest
+}
