@@ -7,7 +7,14 @@ namespace llama::plan {
 
 void Manager::observe_latency(int op, int choice, int items, double seconds) {
   Choice& c = model_.ops[op].choices[choice];
-  if (items != c.batch || !std::isfinite(seconds) || seconds < 0) return;
+  if (items <= 0 || !std::isfinite(seconds) || seconds < 0) return;
+  if (c.latency_ms <= 0) {
+    // Nothing known yet (a static run has no profile): a first estimate, scaled per item,
+    // beats none, which would make the op look free next to the others.
+    c.latency_ms = seconds * 1000 * c.batch / items;
+    return;
+  }
+  if (items != c.batch) return;
   double ms = seconds * 1000;
   double diff = ms - c.latency_ms;
   c.latency_ms += kAlpha * diff;

@@ -19,7 +19,8 @@ class Manager {
   explicit Manager(JobModel& estimates) : model_(estimates) {}
 
   // An invocation of `op` at `choice` on `items` items took `seconds`. It moves the estimate
-  // of that choice only when it ran a full batch: a partial batch is another size.
+  // of that choice only when it ran a full batch: a partial batch is another size. A choice
+  // with no estimate at all (latency 0) takes the first observation, scaled per item.
   void observe_latency(int op, int choice, int items, double seconds);
   void observe_fanout(int op, int64_t items_in, int64_t items_out);
   void observe_branch(int op, int64_t taken, int64_t seen);

@@ -142,3 +142,13 @@ TEST_CASE("a parallel op spreads over the pool; an op with state runs one call a
   CHECK(plan::estimate(model(false, 16), {0, 0, 0}).bound == "op detect");
   CHECK(plan::estimate(model(true, 16), {0, 0, 0}).bound == "cpu");
 }
+
+TEST_CASE("a choice with no estimate takes its first observation, scaled to its batch") {
+  plan::JobModel m = chain(2);
+  m.ops[1].choices[2].latency_ms = 0;  // batch 4, never measured
+  plan::Manager manager(m);
+  manager.observe_latency(1, 2, 1, 0.030);  // one item in 30 ms
+  CHECK(m.ops[1].choices[2].latency_ms == doctest::Approx(120));
+  manager.observe_latency(1, 2, 2, 0.5);  // known now: partial batches are ignored again
+  CHECK(m.ops[1].choices[2].latency_ms == doctest::Approx(120));
+}
