@@ -88,11 +88,11 @@ int run(const RunOptions& options) {
       }
       std::cerr << "; running the fastest plan\n";
     } else if (!options.plan.quiet) {
-      std::cerr << fmt::format("llama: plan ({}): predicted {:.2f}s, ${:.6f}{} (llama explain "
-                               "shows it)\n",
-                               plan::to_string(objective), plan.predicted.latency_s,
-                               plan.predicted.cost.dollars,
-                               slo_s ? " for SLO " + spec::format_duration(*slo_s) : "");
+      std::cerr << fmt::format(
+          "llama: plan ({}): predicted {:.2f}s, ${:.6f}{} (llama explain "
+          "shows it)\n",
+          plan::to_string(objective), plan.predicted.latency_s, plan.predicted.cost.dollars,
+          slo_s ? " for SLO " + spec::format_duration(*slo_s) : "");
     }
   }
   info.gpu_name = model.pool.gpu_name;
@@ -109,7 +109,8 @@ int run(const RunOptions& options) {
     exec_options.on_progress = [&](const exec::RunProgress& p) {
       plan::Cost cost{p.core_s, p.gpu_s, 0};
       if (prices)
-        cost.dollars = p.core_s * prices->core_second + p.gpu_s * prices->gpu_second_for(info.gpu_name);
+        cost.dollars =
+            p.core_s * prices->core_second + p.gpu_s * prices->gpu_second_for(info.gpu_name);
       std::cerr << fmt::format("\r\033[K{}/{:.0f} frames, {:.1f}s{}, {:.1f} core-s{}", p.frames,
                                expected_frames, p.elapsed_s,
                                slo_s ? " of " + spec::format_duration(*slo_s) : "", p.core_s,

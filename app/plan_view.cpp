@@ -13,7 +13,7 @@ namespace llama::app {
 namespace {
 
 nlohmann::json job_json(const plan::JobEstimate& e) {
-  return {{"latency_s", e.latency_s}, {"bound", e.bound},       {"fill_s", e.fill_s},
+  return {{"latency_s", e.latency_s}, {"bound", e.bound},        {"fill_s", e.fill_s},
           {"usd", e.cost.dollars},    {"core_s", e.cost.core_s}, {"gpu_s", e.cost.gpu_s}};
 }
 
@@ -88,8 +88,7 @@ void print_plan_table(std::ostream& out, const nlohmann::json& view) {
     if (!op["runner_up"].is_null()) {
       const auto& r = op["runner_up"];
       runner = fmt::format("{} b{}: {}, ${:.6f}", config_text(r["config"]), r["batch"].get<int>(),
-                           seconds(r["job_latency_s"].get<double>()),
-                           r["job_usd"].get<double>());
+                           seconds(r["job_latency_s"].get<double>()), r["job_usd"].get<double>());
     }
     fmt::print(out, "{:<20} {:<26} {:>5} {:>9.2f} {:>8.0f} {:>8.2f} {:>10.6f}  {}\n",
                op["op"].get<std::string>(), config_text(op["config"]), op["batch"].get<int>(),

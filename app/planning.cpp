@@ -38,8 +38,8 @@ plan::VideoShape probe_video_shape(const std::vector<std::string>& videos) {
   for (const std::string& path : videos) {
     video::VideoReader reader(path, {});
     const video::VideoInfo& info = reader.info();
-    double frames = info.frame_count > 0 ? static_cast<double>(info.frame_count)
-                                         : info.duration_s * info.fps;
+    double frames =
+        info.frame_count > 0 ? static_cast<double>(info.frame_count) : info.duration_s * info.fps;
     shape.frames += frames;
     if (shape.fps <= 0) shape.fps = info.fps;
   }
@@ -128,9 +128,9 @@ plan::JobModel load_job_model(const graph::Pipeline& pipeline, const spec::Price
   std::vector<std::string> missing = gaps(pipeline, model, store);
   if (missing.empty()) return model;
 
-  std::string profile_command = "llama profile " + options.pipeline_file +
-                                (options.store_dir == "profiles" ? "" : " --store " +
-                                                                            options.store_dir);
+  std::string profile_command =
+      "llama profile " + options.pipeline_file +
+      (options.store_dir == "profiles" ? "" : " --store " + options.store_dir);
   if (!options.auto_profile)
     throw Error(ExitCode::bad_store,
                 "the profile store " + store.path() + " lacks what the plan for " +
@@ -165,18 +165,19 @@ plan::JobModel load_job_model(const graph::Pipeline& pipeline, const spec::Price
   progress.clear();
   store.save();
   if (result.interrupted)
-    throw Error(ExitCode::interrupted, "interrupted while profiling; what was measured is in " +
-                                           store.path());
+    throw Error(ExitCode::interrupted,
+                "interrupted while profiling; what was measured is in " + store.path());
   model = build();
   std::vector<std::string> unprofiled = model.unprofiled();
   if (!unprofiled.empty())
     throw Error(ExitCode::runtime, "no config of " + join(unprofiled, ", ") +
                                        " could be measured (the errors are above); fix the op "
-                                       "or its knobs, then run `" + profile_command + "`");
+                                       "or its knobs, then run `" +
+                                       profile_command + "`");
   if (!options.quiet)
     std::cerr << "llama: profiled " << result.measured << " configs in "
-              << static_cast<int>(result.wall_s * 10 + 0.5) / 10.0 << "s, saved to "
-              << store.path() << "\n";
+              << static_cast<int>(result.wall_s * 10 + 0.5) / 10.0 << "s, saved to " << store.path()
+              << "\n";
   return model;
 }
 

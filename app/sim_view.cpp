@@ -41,10 +41,11 @@ nlohmann::json sim_view(const plan::JobModel& model, const plan::Plan& plan,
 }
 
 void print_sim_table(std::ostream& out, const nlohmann::json& v) {
-  fmt::print(out, "{}: simulated, objective {}, pool of {} cpus and {} gpus, {:.0f} frames, seed {}\n",
+  fmt::print(out,
+             "{}: simulated, objective {}, pool of {} cpus and {} gpus, {:.0f} frames, seed {}\n",
              v["pipeline"].get<std::string>(), v["objective"].get<std::string>(),
-             v["pool"]["cpus"].get<int>(), v["pool"]["gpus"].get<int>(),
-             v["frames"].get<double>(), v["seed"].get<uint64_t>());
+             v["pool"]["cpus"].get<int>(), v["pool"]["gpus"].get<int>(), v["frames"].get<double>(),
+             v["seed"].get<uint64_t>());
   fmt::print(out, "{:<20} {:>10} {:>10} {:>10} {:>10} {:>11}  {}\n", "op", "calls", "in", "out",
              "busy s", "cost $", "configs (calls)");
   for (const auto& op : v["ops"]) {

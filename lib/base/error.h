@@ -10,17 +10,17 @@ namespace llama {
 // Exit codes are part of the CLI's contract (README "Exit codes"); never renumber.
 enum class ExitCode : int {
   ok = 0,
-  internal = 1,      // a bug in llama
-  usage = 2,         // bad command line
-  bad_spec = 3,      // pipeline YAML invalid
-  bad_input = 4,     // input video missing, not a video, empty, or (with --strict) truncated
-  runtime = 5,       // an op failed while running
-  output = 6,        // cannot write results (--out not writable, disk full)
-  slo_missed = 7,    // --strict and the job missed its SLO
-  bad_store = 8,     // profile store corrupt, from a newer llama, or (--no-auto-profile) lacking
-                     // what the plan needs
+  internal = 1,        // a bug in llama
+  usage = 2,           // bad command line
+  bad_spec = 3,        // pipeline YAML invalid
+  bad_input = 4,       // input video missing, not a video, empty, or (with --strict) truncated
+  runtime = 5,         // an op failed while running
+  output = 6,          // cannot write results (--out not writable, disk full)
+  slo_missed = 7,      // --strict and the job missed its SLO
+  bad_store = 8,       // profile store corrupt, from a newer llama, or (--no-auto-profile) lacking
+                       // what the plan needs
   slo_infeasible = 9,  // --strict and the SLO is below the fastest plan's predicted latency
-  interrupted = 130  // SIGINT: partial results flushed and marked incomplete
+  interrupted = 130    // SIGINT: partial results flushed and marked incomplete
 };
 
 class Error : public std::runtime_error {

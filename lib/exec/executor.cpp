@@ -33,10 +33,10 @@ struct Instance {
 };
 
 struct NodeState {
-  int op = -1;                    // index into the job model; -1: the node does not run
-  std::deque<ops::Item> queue;    // its waiting items; their deadlines are in queues_[op]
+  int op = -1;                  // index into the job model; -1: the node does not run
+  std::deque<ops::Item> queue;  // its waiting items; their deadlines are in queues_[op]
   std::vector<std::unique_ptr<Instance>> instances;  // the first is built before the run
-  bool finished = false;          // finish() has run (or the node does not run)
+  bool finished = false;                             // finish() has run (or the node does not run)
   bool finishing = false;
   // Results are handed on in the order the invocations started: a parallel op's later batch
   // may finish first, and what is downstream (a tracker, a file) must see items in order.
@@ -75,14 +75,13 @@ std::pair<ExitCode, std::string> guarded(const OpStats& op, Body body) {
 }
 
 std::string config_label(const plan::Choice& c) {
-  return profile::format_config(profile::without_batch(c.config)) + " b" +
-         std::to_string(c.batch);
+  return profile::format_config(profile::without_batch(c.config)) + " b" + std::to_string(c.batch);
 }
 
 class Run {
  public:
-  Run(const graph::Pipeline& pipeline, const ops::OpRegistry& registry,
-      const ExecOptions& options, const plan::JobModel& model)
+  Run(const graph::Pipeline& pipeline, const ops::OpRegistry& registry, const ExecOptions& options,
+      const plan::JobModel& model)
       : pipeline_(pipeline),
         graph_(pipeline.graph),
         registry_(registry),
@@ -151,13 +150,11 @@ class Run {
 
  private:
   static plan::Assignment initial(const plan::JobModel& model, const ExecOptions& options) {
-    return options.initial.size() == model.ops.size() ? options.initial
-                                                      : plan::first_values(model);
+    return options.initial.size() == model.ops.size() ? options.initial : plan::first_values(model);
   }
 
   std::unique_ptr<ops::Op> build(int node, const std::map<std::string, std::string>& config) {
-    ops::OpContext ctx{graph_.nodes()[node].op, config, options_.videos, options_.out_dir,
-                       models_};
+    ops::OpContext ctx{graph_.nodes()[node].op, config, options_.videos, options_.out_dir, models_};
     return registry_.create(graph_.nodes()[node].op->kind, ctx);
   }
 
@@ -189,8 +186,8 @@ class Run {
       }
       if (in_flight_ == 0 && finishing_ == 0 && failure_ == ExitCode::ok) {
         // Nothing runs, nothing can start, nothing can finish: waiting would hang forever.
-        stop(ExitCode::internal, "the scheduler stalled with items waiting at " +
-                                     stalled_ops() + " (a bug in llama; please report it)");
+        stop(ExitCode::internal, "the scheduler stalled with items waiting at " + stalled_ops() +
+                                     " (a bug in llama; please report it)");
         continue;
       }
       // Timed, so a cancel request is seen even when nothing else wakes us.
@@ -246,8 +243,7 @@ class Run {
     if (options_.record_invocations)
       records_.push_back({n.stats.name, config_label(choice),
                           m.source ? static_cast<int>(out.size()) : static_cast<int>(batch.size()),
-                          worker, held.gpus > 0,
-                          std::chrono::duration<double>(t0 - start_).count(),
+                          worker, held.gpus > 0, std::chrono::duration<double>(t0 - start_).count(),
                           std::chrono::duration<double>(t1 - start_).count(), d.slack_s,
                           d.deadline_s});
     instance->busy = false;
@@ -270,12 +266,12 @@ class Run {
       s.items_out += static_cast<int64_t>(out.size());
       if (m.source) {
         if (!more) queues_[d.op].source_done = true;
-        for (const ops::Item& item : out) frame_deadline_[{item.video, item.frame_index}] =
-            due(emitted_++);
+        for (const ops::Item& item : out)
+          frame_deadline_[{item.video, item.frame_index}] = due(emitted_++);
       }
       if (options_.feedback) {
-        manager_.observe_latency(d.op, d.choice, m.source ? d.items : static_cast<int>(batch.size()),
-                                 seconds);
+        manager_.observe_latency(d.op, d.choice,
+                                 m.source ? d.items : static_cast<int>(batch.size()), seconds);
         if (!m.source)
           manager_.observe_fanout(d.op, static_cast<int64_t>(batch.size()),
                                   static_cast<int64_t>(out.size()));
@@ -441,7 +437,7 @@ class Run {
   plan::Manager manager_;
   plan::Scheduler scheduler_;
   plan::SteadyClock clock_;
-  std::vector<NodeState> nodes_;     // by graph node
+  std::vector<NodeState> nodes_;       // by graph node
   std::vector<plan::OpQueue> queues_;  // by job-model op
   plan::FreeResources free_;
   int in_flight_ = 0;

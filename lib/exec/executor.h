@@ -58,8 +58,8 @@ struct ExecOptions {
   const plan::JobModel* model = nullptr;
   plan::Assignment initial;
   plan::Objective objective = plan::Objective::fixed;
-  double slo_s = 0;       // 0: no deadlines (frames are due whenever)
-  bool feedback = true;   // the manager's online updates
+  double slo_s = 0;                           // 0: no deadlines (frames are due whenever)
+  bool feedback = true;                       // the manager's online updates
   const std::atomic<bool>* cancel = nullptr;  // set (e.g. by SIGINT) to stop early
   // Called on a worker thread, under the run's lock: keep it short (print a line).
   std::function<void(const RunProgress&)> on_progress;
@@ -75,8 +75,8 @@ struct OpStats {
   int64_t invocations = 0;
   int64_t items_in = 0;
   int64_t items_out = 0;
-  double busy_s = 0.0;   // summed invocation time
-  double core_s = 0.0;   // busy time x cores held, per invocation's config
+  double busy_s = 0.0;  // summed invocation time
+  double core_s = 0.0;  // busy time x cores held, per invocation's config
   double gpu_s = 0.0;
   size_t max_queue = 0;  // most items ever waiting for it
   nlohmann::json summary;

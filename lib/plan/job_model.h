@@ -33,9 +33,9 @@ struct OpModel {
   std::string kind;
   std::vector<int> inputs;  // upstream ops, as indices into JobModel::ops
   bool source = false;
-  bool parallel = false;   // invocations may overlap (spec::OpSignature::parallel)
-  double fanout = 1;       // items out per item in (expected)
-  double branch_rate = 1;  // share of upstream items its `when:` lets through
+  bool parallel = false;        // invocations may overlap (spec::OpSignature::parallel)
+  double fanout = 1;            // items out per item in (expected)
+  double branch_rate = 1;       // share of upstream items its `when:` lets through
   std::vector<Choice> choices;  // the knob space's configs that have a prediction
   // Configs of its knob space with no prediction ("{threads=1} batch 8"); when `choices` is
   // empty the op cannot be planned until it is profiled.
@@ -74,8 +74,7 @@ struct JobModel {
 
 // The share of the video's frames a source emits at `config`: only decode thins them (its fps
 // knob or param, stride, start and end params); 1 for any other op.
-double source_share(const spec::OpSpec& op, const profile::Config& config,
-                    const VideoShape& video);
+double source_share(const spec::OpSpec& op, const profile::Config& config, const VideoShape& video);
 
 // The held resources of `c` on `pool`: a config asking for more cores or GPUs than the pool
 // has gets all of them (it can run, just slower), so no op waits forever for a pool too small.

@@ -210,15 +210,14 @@ Assignment first_values(const JobModel& model) {
 }
 
 Assignment fastest(const JobModel& model) {
-  Assignment start = best_per_item(model, [](const Choice& c) {
-    return c.latency_ms * c.source_share / c.batch;
-  });
+  Assignment start =
+      best_per_item(model, [](const Choice& c) { return c.latency_ms * c.source_share / c.batch; });
   Assignment from_items = descend(model, start, faster);
   // The descent settles in a local optimum. The cheapest plan is another start: with a
   // parallel op, one thread per instance often beats two threads on one.
   Assignment from_cheapest = descend(model, cheapest(model), faster);
   return faster(estimate(model, from_cheapest), estimate(model, from_items)) ? from_cheapest
-                                                                              : from_items;
+                                                                             : from_items;
 }
 
 Assignment cheapest(const JobModel& model) {

@@ -31,7 +31,7 @@ struct OpEstimate {
 struct JobEstimate {
   double latency_s = 0;  // bound_s + fill_s
   double bound_s = 0;
-  std::string bound;     // "cpu", "gpu" or "op <name>": what limits the job
+  std::string bound;       // "cpu", "gpu" or "op <name>": what limits the job
   double cpu_bound_s = 0;  // core-seconds / cores
   double gpu_bound_s = 0;  // GPU-seconds / streams
   double fill_s = 0;

@@ -81,8 +81,8 @@ class Scheduler {
   const JobModel& model_;
   SchedulerOptions options_;
   SlackModel slack_;
-  Assignment current_;     // the config each op last ran at
-  std::vector<int> order_;  // deepest first
+  Assignment current_;         // the config each op last ran at
+  std::vector<int> order_;     // deepest first
   std::vector<double> gap_s_;  // smoothed time between arrivals, per op; 0 until known
   std::vector<double> last_arrival_s_;
   std::vector<std::set<int>> ancestors_;  // every op upstream of each op

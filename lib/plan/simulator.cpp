@@ -36,9 +36,7 @@ struct Event {
   int64_t seq = 0;  // ties keep insertion order: deterministic
   int run = -1;
   bool straggler_check = false;
-  bool operator>(const Event& other) const {
-    return t != other.t ? t > other.t : seq > other.seq;
-  }
+  bool operator>(const Event& other) const { return t != other.t ? t > other.t : seq > other.seq; }
 };
 
 class Simulation {
@@ -63,7 +61,8 @@ class Simulation {
     for (size_t i = 0; i < model.ops.size(); ++i) {
       for (int up : model.ops[i].inputs) consumers_[up].push_back(static_cast<int>(i));
       if (model.ops[i].source)
-        frames_[i] = std::llround(model.video.frames * model.ops[i].choices[initial[i]].source_share);
+        frames_[i] =
+            std::llround(model.video.frames * model.ops[i].choices[initial[i]].source_share);
       SimOpResult r;
       r.name = model.ops[i].name;
       result_.ops.push_back(r);
@@ -86,8 +85,7 @@ class Simulation {
     result_.latency_s = clock_.now_s();
     result_.met = result_.latency_s <= slo_s_;
     for (size_t i = 0; i < queues_.size(); ++i)
-      if (!queues_[i].deadlines.empty() ||
-          (truth_.ops[i].source && emitted_[i] < frames_[i]))
+      if (!queues_[i].deadlines.empty() || (truth_.ops[i].source && emitted_[i] < frames_[i]))
         result_.met = false;  // stuck: no config of some op fits the pool
     if (!decisions_us_.empty()) {
       auto mid = decisions_us_.begin() + decisions_us_.size() / 2;
@@ -126,8 +124,8 @@ class Simulation {
     if (op.source) {
       int64_t n = std::min<int64_t>(d.items, frames_[d.op] - emitted_[d.op]);
       for (int64_t j = 0; j < n; ++j)
-        r.deadlines.push_back(
-            Manager::frame_deadline_s(0, slo_s_, emitted_[d.op] + j, static_cast<double>(frames_[d.op])));
+        r.deadlines.push_back(Manager::frame_deadline_s(0, slo_s_, emitted_[d.op] + j,
+                                                        static_cast<double>(frames_[d.op])));
       emitted_[d.op] += n;
       if (emitted_[d.op] >= frames_[d.op]) q.source_done = true;
       if (n == 0) return;
@@ -250,7 +248,8 @@ class Simulation {
       // taken ones are spread evenly over the output.
       for (int64_t t = 0; t < taken; ++t) {
         int64_t j = t * out / std::max<int64_t>(1, taken);
-        queues_[to].deadlines.push_back(r.deadlines[std::min(n - 1, j * n / std::max<int64_t>(1, out))]);
+        queues_[to].deadlines.push_back(
+            r.deadlines[std::min(n - 1, j * n / std::max<int64_t>(1, out))]);
       }
       scheduler_.arrived(to, static_cast<int>(taken), clock_.now_s());
     }
@@ -287,9 +286,7 @@ class Simulation {
     return std::uniform_real_distribution<double>(0, 1)(rng_) < p;
   }
 
-  void push(double t, int run, bool check) {
-    events_.push(Event{t, seq_++, run, check});
-  }
+  void push(double t, int run, bool check) { events_.push(Event{t, seq_++, run, check}); }
 
   const JobModel truth_;
   JobModel estimates_;
@@ -301,8 +298,8 @@ class Simulation {
   FreeResources free_;
   std::vector<OpQueue> queues_;
   std::vector<std::vector<int>> consumers_;
-  std::vector<int64_t> frames_;   // per source: frames it will emit
-  std::vector<int64_t> emitted_;  // per source
+  std::vector<int64_t> frames_;       // per source: frames it will emit
+  std::vector<int64_t> emitted_;      // per source
   std::vector<double> out_carry_;     // fractional items out, carried to the next invocation
   std::vector<double> branch_carry_;  // fractional items taken, likewise
   std::vector<Running> runs_;

@@ -44,7 +44,7 @@ struct SimOpResult {
   int64_t items_in = 0;
   int64_t items_out = 0;
   double busy_s = 0;
-  Cost cost;                            // everything it held, failed and cancelled runs too
+  Cost cost;                               // everything it held, failed and cancelled runs too
   std::map<std::string, int64_t> configs;  // "{threads=2} b4" -> invocations at it
 };
 
@@ -56,8 +56,8 @@ struct SimResult {
   int64_t invocations = 0;  // started, all kinds
   int64_t failures = 0;
   int64_t duplicates = 0;
-  int64_t results = 0;  // items that reached the sinks
-  int64_t late = 0;     // of them, finished after their frame's deadline
+  int64_t results = 0;            // items that reached the sinks
+  int64_t late = 0;               // of them, finished after their frame's deadline
   double decision_us_median = 0;  // wall time of one scheduler decision
   double decision_us_p99 = 0;
   double wall_s = 0;  // real time the simulation took

@@ -33,7 +33,8 @@ double SlackModel::slack_s(int op, double time_left_s, const Assignment& choice)
     const std::vector<int>& ops = model_.paths[path];
     double own = expected_latency_s(path, op, op, choice);
     double rest = 0;
-    for (size_t k = place; k < ops.size(); ++k) rest += expected_latency_s(path, op, ops[k], choice);
+    for (size_t k = place; k < ops.size(); ++k)
+      rest += expected_latency_s(path, op, ops[k], choice);
     // An op with no predicted latency on its path (all zero) takes it all.
     double share = rest > 0 ? own / rest : 1.0;
     slack = std::min(slack, share * time_left_s);

@@ -20,8 +20,8 @@ using Config = std::map<std::string, std::string>;  // knob -> value, one value 
 // number in [min, max], an integer where it must be) and, for `device: cuda`, only when
 // `cuda` is true: profiling a device this machine lacks would only fail. A knob the op
 // declares but the pipeline gives no values is left out of the config, so the op uses its
-// own default, as `llama run --static` does (plan::fixed_job_model). Every dropped value is named in
-// `notes` (may be null). Empty when some knob has no value left; the note says which.
+// own default, as `llama run --static` does (plan::fixed_job_model). Every dropped value is named
+// in `notes` (may be null). Empty when some knob has no value left; the note says which.
 std::vector<Config> knob_space(const spec::OpSpec& op, const spec::OpSignature& signature,
                                bool cuda, std::vector<std::string>* notes);
 

@@ -28,8 +28,8 @@ plan::Cost op_cost(const RunInfo& info, const exec::OpStats& s) {
   c.core_s = s.core_s;
   c.gpu_s = s.gpu_s;
   if (info.prices)
-    c.dollars = s.core_s * info.prices->core_second +
-                s.gpu_s * info.prices->gpu_second_for(info.gpu_name);
+    c.dollars =
+        s.core_s * info.prices->core_second + s.gpu_s * info.prices->gpu_second_for(info.gpu_name);
   return c;
 }
 
@@ -64,8 +64,9 @@ nlohmann::json build_report(const RunInfo& info, const exec::RunResult& result) 
                    {"cost", cost_json(info, cost)},
                    {"output", s.summary}});
     auto predicted = predicted_ms.find(s.name);
-    ops.back()["predicted_invocation_ms"] =
-        predicted == predicted_ms.end() ? nlohmann::json(nullptr) : nlohmann::json(predicted->second);
+    ops.back()["predicted_invocation_ms"] = predicted == predicted_ms.end()
+                                                ? nlohmann::json(nullptr)
+                                                : nlohmann::json(predicted->second);
   }
   nlohmann::json videos = nlohmann::json::array();
   for (const auto& v : result.videos)
@@ -106,8 +107,7 @@ void write_report(const std::string& path, const nlohmann::json& report) {
   {
     std::ofstream out(temp, std::ios::trunc);
     out << report.dump(2) << '\n';
-    if (!out)
-      throw Error(ExitCode::output, temp + ": cannot write it (is the folder writable?)");
+    if (!out) throw Error(ExitCode::output, temp + ": cannot write it (is the folder writable?)");
   }
   std::error_code ec;
   std::filesystem::rename(temp, path, ec);

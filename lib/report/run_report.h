@@ -20,7 +20,7 @@ struct RunInfo {
   std::optional<double> slo_s;
   // Rates for the cost report; without a sheet the report gives resource-seconds only.
   std::optional<spec::PriceSheet> prices;
-  std::string gpu_name;  // picks the GPU's price; "" for the sheet's default
+  std::string gpu_name;              // picks the GPU's price; "" for the sheet's default
   std::string objective = "static";  // slo, fast, cheap, or static (the YAML's first values)
   // The plan the run started from (llama explain's JSON), null for a static run; each op's
   // entry in the report then also gives its predicted ms per invocation.

@@ -42,13 +42,14 @@ nlohmann::json build_trace(const std::string& pipeline, const exec::RunResult& r
                     {"pid", 1},
                     {"args", {{"name", "llama run " + pipeline}}}});
   for (int tid : tracks)
-    events.push_back({{"name", "thread_name"},
-                      {"ph", "M"},
-                      {"pid", 1},
-                      {"tid", tid},
-                      {"args",
-                       {{"name", tid >= 1000 ? "GPU stream (worker " + std::to_string(tid - 1000) + ")"
-                                             : "CPU slot " + std::to_string(tid)}}}});
+    events.push_back(
+        {{"name", "thread_name"},
+         {"ph", "M"},
+         {"pid", 1},
+         {"tid", tid},
+         {"args",
+          {{"name", tid >= 1000 ? "GPU stream (worker " + std::to_string(tid - 1000) + ")"
+                                : "CPU slot " + std::to_string(tid)}}}});
   return {{"traceEvents", events}, {"displayTimeUnit", "ms"}};
 }
 

@@ -18,7 +18,13 @@ spec::OpCatalog catalog() {
   spec::KnobSignature batch{"batch", {}, 1, 64, true};
   spec::OpCatalog c;
   c.add({"decode", "", {}, true, ItemKind::frame, {}, {}, {threads, fps}});
-  c.add({"detect", "", {ItemKind::frame}, true, ItemKind::detection, {"label"}, {},
+  c.add({"detect",
+         "",
+         {ItemKind::frame},
+         true,
+         ItemKind::detection,
+         {"label"},
+         {},
          {device, threads, batch}});
   c.add({"sink", "", {ItemKind::detection}, false, ItemKind::frame, {}, {}, {}});
   return c;
@@ -57,8 +63,9 @@ outputs: [people]
   // detect: measured at threads 1 (batch 1 and 4) and on cuda; threads 2 never.
   for (const char* device : {"cpu", "cuda"})
     for (const char* b : {"1", "4"})
-      store.put(profile::entry_key(targets[1], {{"device", device}, {"threads", "1"}, {"batch", b}}),
-                measured(b[0] == '1' ? 50 : 150));
+      store.put(
+          profile::entry_key(targets[1], {{"device", device}, {"threads", "1"}, {"batch", b}}),
+          measured(b[0] == '1' ? 50 : 150));
   store.put(profile::entry_key(targets[2], {}), measured(0.1));
   store.put_fanout({"job", "detect"}, {3, 5, 20});
   store.put_branch({"job", "people"}, {30, 60});
@@ -97,7 +104,7 @@ outputs: [people]
       (std::filesystem::temp_directory_path() / "llama-test-job-model-empty-never-created")
           .string(),
       {"Test CPU", 2, "", 0, ""}, nullptr);
-  plan::JobModel unprofiled = plan::build_job_model(p, targets, profile::Predictor(empty), prices,
-                                                    {2, 0, ""}, {100, 10});
+  plan::JobModel unprofiled =
+      plan::build_job_model(p, targets, profile::Predictor(empty), prices, {2, 0, ""}, {100, 10});
   CHECK(unprofiled.unprofiled() == std::vector<std::string>{"decode", "detect", "people"});
 }

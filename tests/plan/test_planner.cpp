@@ -10,10 +10,10 @@ using plan_test::op;
 
 TEST_CASE("a chain's estimate: items, invocations, work, bound and fill, worked by hand") {
   // decode 10 ms/frame -> detect (2 detections per frame) -> sink 1 ms per detection.
-  plan::JobModel m = job({op("decode", {}, {choice(10)}),
-                          op("detect", {0}, {choice(40, 1), choice(100, 4)}, 2),
-                          op("sink", {1}, {choice(1)})},
-                         {{0, 1, 2}}, 100, 2);
+  plan::JobModel m =
+      job({op("decode", {}, {choice(10)}), op("detect", {0}, {choice(40, 1), choice(100, 4)}, 2),
+           op("sink", {1}, {choice(1)})},
+          {{0, 1, 2}}, 100, 2);
   plan::JobEstimate b1 = plan::estimate(m, {0, 0, 0});
   CHECK(b1.ops[1].items_in == doctest::Approx(100));
   CHECK(b1.ops[2].items_in == doctest::Approx(200));
@@ -33,10 +33,8 @@ TEST_CASE("a chain's estimate: items, invocations, work, bound and fill, worked 
 }
 
 TEST_CASE("branch rates and fan-out carry through a diamond") {
-  plan::JobModel m = job({op("decode", {}, {choice(10)}),
-                          op("left", {0}, {choice(2)}, 1, 0.25),
-                          op("right", {0}, {choice(3)}, 3),
-                          op("sink", {1, 2}, {choice(1)})},
+  plan::JobModel m = job({op("decode", {}, {choice(10)}), op("left", {0}, {choice(2)}, 1, 0.25),
+                          op("right", {0}, {choice(3)}, 3), op("sink", {1, 2}, {choice(1)})},
                          {{0, 1, 3}, {0, 2, 3}}, 100, 2);
   plan::JobEstimate e = plan::estimate(m, {0, 0, 0, 0});
   CHECK(e.ops[1].items_in == doctest::Approx(25));
@@ -47,9 +45,9 @@ TEST_CASE("branch rates and fan-out carry through a diamond") {
 
 TEST_CASE("fastest, cheapest, and the SLO between them") {
   // One core at 100 ms, or two cores at 60 ms: faster, and 20% more core-seconds.
-  plan::JobModel m = job({op("decode", {}, {choice(1)}),
-                          op("detect", {0}, {choice(100, 1, 1), choice(60, 1, 2)})},
-                         {{0, 1}}, 100, 2);
+  plan::JobModel m =
+      job({op("decode", {}, {choice(1)}), op("detect", {0}, {choice(100, 1, 1), choice(60, 1, 2)})},
+          {{0, 1}}, 100, 2);
   CHECK(plan::cheapest(m) == plan::Assignment{0, 0});
   CHECK(plan::fastest(m) == plan::Assignment{0, 1});
   CHECK(plan::estimate(m, {0, 0}).latency_s == doctest::Approx(10.101));
@@ -78,10 +76,10 @@ TEST_CASE("fastest, cheapest, and the SLO between them") {
 TEST_CASE("two ops tied as the bottleneck are both upgraded, each the cheapest way that meets") {
   // A and B take 10 s each at one core. A can go to 2 cores at 50 ms (no extra core-seconds);
   // B to 4 cores at 50 ms (twice the core-seconds) or 2 cores at 55 ms (10% more).
-  plan::JobModel m = job(
-      {op("decode", {}, {choice(1)}), op("a", {0}, {choice(100, 1, 1), choice(50, 1, 2)}),
-       op("b", {0}, {choice(100, 1, 1), choice(50, 1, 4), choice(55, 1, 2)})},
-      {{0, 1}, {0, 2}}, 100, 8);
+  plan::JobModel m =
+      job({op("decode", {}, {choice(1)}), op("a", {0}, {choice(100, 1, 1), choice(50, 1, 2)}),
+           op("b", {0}, {choice(100, 1, 1), choice(50, 1, 4), choice(55, 1, 2)})},
+          {{0, 1}, {0, 2}}, 100, 8);
   plan::Plan p = plan::plan_job(m, plan::Objective::slo, 6);
   CHECK(p.feasible);
   CHECK(p.choice == plan::Assignment{0, 1, 2});
@@ -109,9 +107,9 @@ TEST_CASE("the pool's capacity counts: 64 cores meet an SLO that 2 cannot") {
 }
 
 TEST_CASE("a GPU config: fastest, but not the cheapest; chosen when the SLO needs it") {
-  plan::JobModel m = job({op("decode", {}, {choice(1)}),
-                          op("detect", {0}, {choice(100, 1, 1), choice(5, 1, 1, 1)})},
-                         {{0, 1}}, 100, 2, 1);
+  plan::JobModel m = job(
+      {op("decode", {}, {choice(1)}), op("detect", {0}, {choice(100, 1, 1), choice(5, 1, 1, 1)})},
+      {{0, 1}}, 100, 2, 1);
   plan::JobEstimate gpu = plan::estimate(m, {0, 1});
   CHECK(gpu.cost.gpu_s == doctest::Approx(0.5));
   CHECK(gpu.cost.dollars == doctest::Approx(0.6 * 1e-5 + 0.5 * 1e-3));

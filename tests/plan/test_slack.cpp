@@ -10,9 +10,9 @@ using plan_test::job;
 using plan_test::op;
 
 TEST_CASE("slack on a chain: each op's share of the rest of the path") {
-  plan::JobModel m = job({op("a", {}, {choice(10)}), op("b", {0}, {choice(30)}),
-                          op("c", {1}, {choice(60)})},
-                         {{0, 1, 2}}, 100, 2);
+  plan::JobModel m =
+      job({op("a", {}, {choice(10)}), op("b", {0}, {choice(30)}), op("c", {1}, {choice(60)})},
+          {{0, 1, 2}}, 100, 2);
   plan::SlackModel slack(m);
   plan::Assignment a{0, 0, 0};
   CHECK(slack.slack_s(0, 1.0, a) == doctest::Approx(10.0 / 100));
@@ -43,8 +43,9 @@ TEST_CASE("slack with a conditional branch: a branch taken half the time counts 
 
 TEST_CASE("slack with fan-out: more items downstream take more invocations, fewer when batched") {
   // a makes 4 items per item; b takes them one at a time (20 ms) or 4 at a time (40 ms).
-  plan::JobModel m = job({op("a", {}, {choice(10)}, 4), op("b", {0}, {choice(20, 1), choice(40, 4)})},
-                         {{0, 1}}, 100, 2);
+  plan::JobModel m =
+      job({op("a", {}, {choice(10)}, 4), op("b", {0}, {choice(20, 1), choice(40, 4)})}, {{0, 1}},
+          100, 2);
   plan::SlackModel slack(m);
   CHECK(slack.slack_s(0, 1.0, {0, 0}) == doctest::Approx(10.0 / 90));
   CHECK(slack.slack_s(0, 1.0, {0, 1}) == doctest::Approx(10.0 / 50));
@@ -55,8 +56,8 @@ TEST_CASE("slack with fan-out: more items downstream take more invocations, fewe
 
 TEST_CASE("config choice at a given slack: cheapest that fits, else the fastest per item") {
   // 1 core 100 ms (0.1 core-s), 2 cores 60 ms (0.12), 4 cores 50 ms (0.2).
-  plan::JobModel m = job({op("d", {}, {choice(100, 1, 1), choice(60, 1, 2), choice(50, 1, 4)})},
-                         {{0}}, 100, 4);
+  plan::JobModel m =
+      job({op("d", {}, {choice(100, 1, 1), choice(60, 1, 2), choice(50, 1, 4)})}, {{0}}, 100, 4);
   const plan::OpModel& d = m.ops[0];
   CHECK(plan::choose_config(d, 0.2, plan::Objective::slo, m) == 0);
   CHECK(plan::choose_config(d, 0.1, plan::Objective::slo, m) == 0);
@@ -79,7 +80,8 @@ TEST_CASE("config choice counts cost per item: a batch can be cheaper and still 
 }
 
 TEST_CASE("fewer items than the batch: predicted between the measured batch sizes") {
-  plan::JobModel m = job({op("d", {}, {choice(40, 1), choice(100, 4), choice(180, 8)})}, {{0}}, 1, 2);
+  plan::JobModel m =
+      job({op("d", {}, {choice(40, 1), choice(100, 4), choice(180, 8)})}, {{0}}, 1, 2);
   const plan::OpModel& d = m.ops[0];
   CHECK(d.latency_ms_at(1, 4) == doctest::Approx(100));
   CHECK(d.latency_ms_at(1, 2) == doctest::Approx(60));  // between batch 1 and 4
