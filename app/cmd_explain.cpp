@@ -26,9 +26,7 @@ int explain(const ExplainOptions& options) {
   graph::Pipeline pipeline =
       graph::load_pipeline(options.pipeline, ops::builtin_registry().catalog());
   PlanRequest request = plan_request(options.plan, pipeline, options.pipeline, true);
-  if (!options.pool.empty()) request.planning.pool = parse_pool(options.pool);
-  plan::JobModel model =
-      load_job_model(pipeline, request.prices.value_or(spec::PriceSheet{}), request.planning);
+  plan::JobModel model = job_model_for(pipeline, request, options.pool);
   plan::Plan plan = plan::plan_job(model, request.objective, request.slo_s.value_or(0));
   nlohmann::json view = plan_view(model, plan);
   if (options.json)

@@ -30,9 +30,7 @@ int simulate(const SimulateOptions& options) {
   graph::Pipeline pipeline =
       graph::load_pipeline(options.pipeline, ops::builtin_registry().catalog());
   PlanRequest request = plan_request(options.plan, pipeline, options.pipeline, true);
-  if (!options.pool.empty()) request.planning.pool = parse_pool(options.pool);
-  plan::JobModel model =
-      load_job_model(pipeline, request.prices.value_or(spec::PriceSheet{}), request.planning);
+  plan::JobModel model = job_model_for(pipeline, request, options.pool);
   if (options.frames > 0) model.video.frames = options.frames;
   double slo_s = request.slo_s.value_or(0);
   plan::Plan plan = plan::plan_job(model, request.objective, slo_s);

@@ -234,6 +234,12 @@ PlanRequest plan_request(const PlanFlags& flags, const graph::Pipeline& pipeline
   return r;
 }
 
+plan::JobModel job_model_for(const graph::Pipeline& pipeline, PlanRequest& request,
+                             const std::string& pool_flag) {
+  if (!pool_flag.empty()) request.planning.pool = parse_pool(pool_flag);
+  return load_job_model(pipeline, request.prices.value_or(spec::PriceSheet{}), request.planning);
+}
+
 double parse_slo(const std::string& text) {
   std::optional<double> slo_s = spec::parse_duration_s(text);
   if (!slo_s || *slo_s <= 0)

@@ -57,6 +57,11 @@ struct PlanRequest {
 PlanRequest plan_request(const PlanFlags& flags, const graph::Pipeline& pipeline,
                          const std::string& pipeline_file, bool need_slo);
 
+// The job model for `request` on the pool that --pool names ("": this machine), profiling
+// first as load_job_model does.
+plan::JobModel job_model_for(const graph::Pipeline& pipeline, PlanRequest& request,
+                             const std::string& pool_flag);
+
 // Frames in the job and their rate, from the containers (no decoding).
 plan::VideoShape probe_video_shape(const std::vector<std::string>& videos);
 

@@ -459,12 +459,6 @@ class Run {
 
 }  // namespace
 
-std::map<std::string, std::string> first_config(const spec::OpSpec& op) {
-  std::map<std::string, std::string> config;
-  for (const auto& [name, knob] : op.knobs) config[name] = knob.values.front();
-  return config;
-}
-
 void check_inputs(const std::vector<std::string>& videos) {
   if (videos.empty())
     throw Error(ExitCode::bad_input,

@@ -96,9 +96,6 @@ struct RunResult {
   double decision_us_p99 = 0;
 };
 
-// The config a static run uses: the first allowed value of every knob the op declares.
-std::map<std::string, std::string> first_config(const spec::OpSpec& op);
-
 // Opens every input once before the run, so a bad file fails fast with its own error.
 void check_inputs(const std::vector<std::string>& videos);
 

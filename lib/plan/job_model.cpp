@@ -119,12 +119,6 @@ JobModel fixed_job_model(const graph::Pipeline& pipeline, const Pool& pool,
   return model;
 }
 
-int JobModel::find(const std::string& op_name) const {
-  for (size_t i = 0; i < ops.size(); ++i)
-    if (ops[i].name == op_name) return static_cast<int>(i);
-  return -1;
-}
-
 std::vector<std::string> JobModel::unprofiled() const {
   std::vector<std::string> names;
   for (const OpModel& op : ops)

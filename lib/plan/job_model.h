@@ -67,7 +67,6 @@ struct JobModel {
   Pool pool;
   spec::PriceSheet prices;
 
-  int find(const std::string& op_name) const;  // index into ops, -1 when absent
   // Ops with no config to plan with, by name: they need `llama profile`.
   std::vector<std::string> unprofiled() const;
 };
