@@ -2,6 +2,7 @@
 
 #include "base/error.h"
 #include "op_test_util.h"
+#include "ops/torch_threads.h"
 
 using namespace llama;
 
@@ -87,4 +88,31 @@ TEST_CASE("blur: target mask on a frame without one names the fix; an empty mask
   item.mask = std::make_shared<std::vector<float>>(16 * 16, 0.0f);
   auto out = b.run({item});
   CHECK(pixel(*out.at(0).frame, 3, 3) == 0);
+}
+
+TEST_CASE("blur on CUDA gives the CPU's pixels, boxes and mask alike") {
+  if (!ops::cuda_available()) {
+    MESSAGE("skipped: this libtorch sees no CUDA device");
+    return;
+  }
+  auto f = test::solid_frame(64, 48, 0);
+  for (int x = 0; x < 64; x += 3) test::paint(*f, x, 0, 1, 48, 255);
+  auto mask = std::make_shared<std::vector<float>>(64 * 48, 0.0f);
+  for (int i = 0; i < 64 * 24; ++i) (*mask)[i] = 0.5f;
+  for (bool with_mask : {false, true}) {
+    ops::Item item = test::frame_item(f);
+    item.boxes = {{4, 4, 30, 20}, {40, 10, 20, 30}};
+    if (with_mask) item.mask = mask;
+    test::OpUnderTest cpu("{name: b, op: blur, input: decode, params: {radius: 5}}");
+    test::OpUnderTest gpu(
+        "{name: b, op: blur, input: decode, params: {radius: 5}, knobs: {device: [cuda]}}");
+    auto want = cpu.run({item});
+    auto got = gpu.run({item});
+    REQUIRE(got.size() == 1);
+    int worst = 0;
+    for (size_t i = 0; i < want[0].frame->rgb.size(); ++i)
+      worst = std::max(worst, std::abs(int(want[0].frame->rgb[i]) - int(got[0].frame->rgb[i])));
+    INFO("with mask: " << with_mask);
+    CHECK(worst <= 1);  // float sums in another order may round one level apart
+  }
 }
