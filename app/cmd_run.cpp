@@ -32,6 +32,7 @@ struct RunOptions {
   bool json = false;
   bool strict = false;
   std::string trace;  // --trace FILE; "" for none
+  double fail = 0;    // --fail: share of invocations made to fail, to exercise retries
 };
 
 std::atomic<bool> g_interrupted{false};
@@ -61,6 +62,7 @@ int run(const RunOptions& options) {
   exec_options.record_invocations = !options.trace.empty();
   exec_options.objective = objective;
   exec_options.slo_s = slo_s.value_or(0);
+  exec_options.inject_failures = options.fail;
 
   report::RunInfo info{
       options.pipeline, pipeline.spec.name, exec_options.out_dir, slo_s, prices, "", "", nullptr};
@@ -172,6 +174,10 @@ Command add_run_command(CLI::App& app) {
   sub->add_option("--workers", options->workers,
                   "cores to run on: worker threads, and what the plan assumes (default: all)")
       ->check(CLI::Range(1, 256));
+  sub->add_option("--fail", options->fail,
+                  "make a share of invocations fail before they run, e.g. 0.03, to test that "
+                  "retries lose nothing (as simulate --fail; default 0)")
+      ->check(CLI::Range(0.0, 0.5));
   sub->add_flag("--json", options->json, "print the run summary (report.json) on stdout");
   sub->add_flag("--strict", options->strict,
                 "fail (non-zero exit) on a truncated input, an infeasible or a missed SLO");

@@ -8,10 +8,13 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <random>
 #include <thread>
+#include <tuple>
 
 #include "plan/clock.h"
 #include "plan/manager.h"
+#include "plan/planner.h"
 #include "plan/scheduler.h"
 #include "profile/knob_space.h"
 #include "video/video_reader.h"
@@ -30,6 +33,10 @@ struct Instance {
   int threads = 0;  // the `threads` it runs at now (0: the op has no such knob)
   std::unique_ptr<ops::Op> op;
   bool busy = false;
+  // Its first invocation pays for what libtorch sets up lazily (a CUDA context, cuDNN's
+  // algorithm search: 3 s on an H200 against 9 ms warm). The profiler discards such warm-up
+  // runs; so does the feedback, or one cold start would steer every later invocation away.
+  bool warm = false;
 };
 
 struct NodeState {
@@ -89,8 +96,10 @@ class Run {
         estimates_(model),
         manager_(estimates_),
         scheduler_(estimates_, initial(model, options), {options.objective, true, 0}),
+        lead_s_(plan::estimate(model, scheduler_.current()).fill_s),
         nodes_(graph_.nodes().size()),
-        queues_(model.ops.size()) {
+        queues_(model.ops.size()),
+        rng_(options.seed) {
     for (const spec::ModelSpec& m : pipeline.spec.models) models_[m.name] = m;
     free_ = {static_cast<double>(std::max(1, model.pool.cpus)), model.pool.gpus};
     for (size_t i = 0; i < nodes_.size(); ++i) {
@@ -217,25 +226,44 @@ class Run {
     ++in_flight_;
     int64_t seq = n.next_seq++;
     Instance* instance = acquire(n, choice);
+    bool inject = options_.inject_failures > 0 && coin_(rng_) < options_.inject_failures;
     lock.unlock();
 
+    // A parallel op's items are kept for a retry: process() may move them on.
+    std::vector<ops::Item> kept;
+    if (m.parallel) kept = batch;
     std::vector<ops::Item> out;
     bool more = true;
+    int retries = 0;
     auto t0 = SteadyClock::now();
-    auto [failed, message] = guarded(n.stats, [&] {
-      if (!instance->op) {
-        instance->op = build(node, choice.config);
-        t0 = SteadyClock::now();  // loading a model is not the invocation's latency
-      }
-      if (int threads = threads_of(choice.config); threads != instance->threads) {
-        instance->op->set_threads(threads);
-        instance->threads = threads;
-      }
-      if (m.source)
-        more = instance->op->produce(static_cast<size_t>(d.items), out);
-      else
-        instance->op->process(batch, out);
-    });
+    auto attempt = [&] {
+      return guarded(n.stats, [&] {
+        if (!instance->op) {
+          auto before = SteadyClock::now();
+          instance->op = build(node, choice.config);
+          t0 += SteadyClock::now() - before;  // loading a model is not the invocation's latency
+        }
+        if (inject)
+          throw Error(ExitCode::runtime, "op '" + n.stats.name + "': failure injected by --fail");
+        if (int threads = threads_of(choice.config); threads != instance->threads) {
+          instance->op->set_threads(threads);
+          instance->threads = threads;
+        }
+        if (m.source)
+          more = instance->op->produce(static_cast<size_t>(d.items), out);
+        else
+          instance->op->process(batch, out);
+      });
+    };
+    auto [failed, message] = attempt();
+    if (failed != ExitCode::ok && (inject || (m.parallel && failed == ExitCode::runtime))) {
+      if (!inject) instance->op.reset();  // built again: the failure may have broken it
+      inject = false;
+      ++retries;
+      out.clear();
+      if (m.parallel) batch = kept;
+      std::tie(failed, message) = attempt();
+    }
     auto t1 = SteadyClock::now();
     double seconds = std::chrono::duration<double>(t1 - t0).count();
 
@@ -247,12 +275,15 @@ class Run {
                           std::chrono::duration<double>(t1 - start_).count(), d.slack_s,
                           d.deadline_s});
     instance->busy = false;
+    bool cold = !instance->warm;
+    instance->warm = true;
     free_.cores += held.cores;
     free_.gpus += held.gpus;
     --queues_[d.op].running;
     --in_flight_;
     OpStats& s = n.stats;
     ++s.invocations;
+    s.retries += retries;
     s.items_in += static_cast<int64_t>(batch.size());
     s.busy_s += seconds;
     s.core_s += held.cores * seconds;
@@ -270,8 +301,9 @@ class Run {
           frame_deadline_[{item.video, item.frame_index}] = due(emitted_++);
       }
       if (options_.feedback) {
-        manager_.observe_latency(d.op, d.choice,
-                                 m.source ? d.items : static_cast<int>(batch.size()), seconds);
+        if (!cold && retries == 0)
+          manager_.observe_latency(d.op, d.choice,
+                                   m.source ? d.items : static_cast<int>(batch.size()), seconds);
         if (!m.source)
           manager_.observe_fanout(d.op, static_cast<int64_t>(batch.size()),
                                   static_cast<int64_t>(out.size()));
@@ -309,10 +341,10 @@ class Run {
   }
 
   // Frame number `index` (counting every source's frames in the order they came) is due
-  // at SLO x (index + 1) / frames expected.
+  // at its share of the SLO after the plan's fill (Manager::frame_deadline_s).
   double due(int64_t index) const {
     if (options_.slo_s <= 0) return kNever;
-    return plan::Manager::frame_deadline_s(0, options_.slo_s, index, expected_frames_);
+    return plan::Manager::frame_deadline_s(0, options_.slo_s, index, expected_frames_, lead_s_);
   }
 
   // An item is due when the frame it came from is (the last frame at or before it, for a
@@ -436,6 +468,7 @@ class Run {
   plan::JobModel estimates_;  // the manager updates it; the scheduler reads it
   plan::Manager manager_;
   plan::Scheduler scheduler_;
+  double lead_s_;  // the plan's fill: frame deadlines start after it
   plan::SteadyClock clock_;
   std::vector<NodeState> nodes_;       // by graph node
   std::vector<plan::OpQueue> queues_;  // by job-model op
@@ -454,6 +487,8 @@ class Run {
   double core_s_ = 0;
   double gpu_s_ = 0;
   std::vector<InvocationRecord> records_;
+  std::mt19937_64 rng_;  // for --fail, under the lock
+  std::uniform_real_distribution<double> coin_{0.0, 1.0};
   std::vector<float> decisions_us_;
 };
 

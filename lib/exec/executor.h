@@ -9,9 +9,15 @@
 // invocation at a time; parallel ops get an instance per concurrent invocation (built on
 // first use, per config), and their results are handed on in the order their items came, so
 // a tracker downstream still sees frames in order.
+//
+// A failed invocation runs once more before the run stops: always when the failure was
+// injected (before the op saw its items), and for a parallel op, which keeps no state
+// between invocations, on a fresh instance (the failed one may be broken: a CUDA error).
+// An op with state is not retried after a real failure: it may have half-applied the batch.
 #pragma once
 
 #include <atomic>
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <string>
@@ -65,6 +71,10 @@ struct ExecOptions {
   std::function<void(const RunProgress&)> on_progress;
   double progress_every_s = 0.25;
   bool record_invocations = false;  // keep an InvocationRecord per invocation (--trace)
+  // A share (0..1) of invocations made to fail before they run, drawn from `seed`: the retry
+  // path under test (llama run --fail, as llama simulate --fail).
+  double inject_failures = 0;
+  uint64_t seed = 1;
 };
 
 struct OpStats {
@@ -79,6 +89,7 @@ struct OpStats {
   double core_s = 0.0;  // busy time x cores held, per invocation's config
   double gpu_s = 0.0;
   size_t max_queue = 0;  // most items ever waiting for it
+  int64_t retries = 0;   // invocations run again after they failed
   nlohmann::json summary;
 };
 

@@ -35,8 +35,10 @@ void Manager::observe_branch(int op, int64_t taken, int64_t seen) {
   model_.ops[op].branch_rate += kAlpha * (rate - model_.ops[op].branch_rate);
 }
 
-double Manager::frame_deadline_s(double start_s, double slo_s, int64_t index, double frames) {
-  return start_s + slo_s * static_cast<double>(index + 1) / std::max(1.0, frames);
+double Manager::frame_deadline_s(double start_s, double slo_s, int64_t index, double frames,
+                                 double lead_s) {
+  double lead = std::clamp(lead_s, 0.0, slo_s / 2);
+  return start_s + lead + (slo_s - lead) * static_cast<double>(index + 1) / std::max(1.0, frames);
 }
 
 }  // namespace llama::plan

@@ -25,8 +25,12 @@ class Manager {
   void observe_fanout(int op, int64_t items_in, int64_t items_out);
   void observe_branch(int op, int64_t taken, int64_t seen);
 
-  // Frame `index` of `frames` is due at start + SLO x (index + 1) / frames.
-  static double frame_deadline_s(double start_s, double slo_s, int64_t index, double frames);
+  // Frame `index` of `frames` is due at start + lead + (SLO - lead) x (index + 1) / frames.
+  // The lead is the time one frame takes through the pipeline (the plan's fill_s), so the
+  // first frames are not due before any config could finish them; the last is due at the
+  // SLO. The lead is cut to half the SLO, leaving the pace room.
+  static double frame_deadline_s(double start_s, double slo_s, int64_t index, double frames,
+                                 double lead_s = 0);
 
  private:
   JobModel& model_;

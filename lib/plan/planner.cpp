@@ -254,9 +254,15 @@ Plan plan_job(const JobModel& model, Objective objective, double slo_s) {
         Assignment a = upgrade_until(model, cheap, slo_s);
         if (estimate(model, a).latency_s > slo_s) a = fast;  // the greedy got stuck
         // One op's upgrade can make another's unnecessary: give back what is not needed.
-        plan.choice = descend(model, a, [&](const JobEstimate& e, const JobEstimate& cur) {
+        auto meets_and_cheaper = [&](const JobEstimate& e, const JobEstimate& cur) {
           return e.latency_s <= slo_s && cheaper(e, cur);
-        });
+        };
+        plan.choice = descend(model, a, meets_and_cheaper);
+        // The greedy can overshoot into upgrades dearer than the fastest plan's; the same
+        // descent from the fastest plan bounds it: never costlier than fast when fast meets it.
+        Assignment from_fast = descend(model, fast, meets_and_cheaper);
+        if (cheaper(estimate(model, from_fast), estimate(model, plan.choice)))
+          plan.choice = from_fast;
       }
       break;
   }

@@ -102,6 +102,21 @@ std::optional<Decision> Scheduler::next(const std::vector<OpQueue>& queues,
                 ? (fits(m.choices[current_[op]]) ? current_[op] : -1)
                 : choose_config(m, slack, options_.objective, model_, waiting, fits);
     if (k < 0) continue;
+    // What is free now may be far slower than what is busy (the CPU while another invocation
+    // holds the GPU). Unless the free config meets the slack anyway, wait for the busy one
+    // when running on what is free would take more than twice as long an item: the wait is
+    // at most about one invocation of the busy config.
+    if (may_wait && options_.objective != Objective::fixed) {
+      int ideal = choose_config(m, slack, options_.objective, model_, waiting);
+      auto per_item_s = [&](int c) {
+        int taken = std::max(1, std::min(waiting, m.choices[c].batch));
+        return m.latency_ms_at(c, taken) / 1000 / taken;
+      };
+      bool meets_slack = options_.objective == Objective::slo &&
+                         m.latency_ms_at(k, std::min(waiting, m.choices[k].batch)) / 1000 <= slack;
+      if (ideal >= 0 && ideal != k && !meets_slack && per_item_s(k) > 2 * per_item_s(ideal))
+        continue;
+    }
     // The config the allocator would pick with a full batch on hand: when it takes more
     // items than are waiting, wait for them if that is safe.
     if (options_.delayed_batching && may_wait && options_.objective != Objective::fixed &&

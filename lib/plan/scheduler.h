@@ -7,7 +7,9 @@
 //   finishing them frees room upstream); at equal depth, when a GPU is free, the op that
 //   gains most from it (affinity).
 // - Config: the allocator's, at the op's slack (slack.h) for the earliest deadline among its
-//   waiting items; only configs that fit the free cores and GPUs.
+//   waiting items; only configs that fit the free cores and GPUs. When the config it would
+//   pick is busy (the GPU) and what is free is over twice as slow an item and misses the
+//   slack anyway, the op waits for the busy one.
 // - Safe delayed batching: an op with fewer items than its chosen batch waits for more only
 //   while work upstream (anywhere: running, waiting, or a source with frames left) will bring
 //   them, and the wait (the items missing x the time between arrivals) plus the full batch's

@@ -47,6 +47,7 @@ class Simulation {
         estimates_(model),
         options_(options),
         slo_s_(slo_s),
+        lead_s_(estimate(model, initial).fill_s),
         manager_(estimates_),
         scheduler_(estimates_, initial, options.scheduler),
         queues_(model.ops.size()),
@@ -124,8 +125,8 @@ class Simulation {
     if (op.source) {
       int64_t n = std::min<int64_t>(d.items, frames_[d.op] - emitted_[d.op]);
       for (int64_t j = 0; j < n; ++j)
-        r.deadlines.push_back(Manager::frame_deadline_s(0, slo_s_, emitted_[d.op] + j,
-                                                        static_cast<double>(frames_[d.op])));
+        r.deadlines.push_back(Manager::frame_deadline_s(
+            0, slo_s_, emitted_[d.op] + j, static_cast<double>(frames_[d.op]), lead_s_));
       emitted_[d.op] += n;
       if (emitted_[d.op] >= frames_[d.op]) q.source_done = true;
       if (n == 0) return;
@@ -292,6 +293,7 @@ class Simulation {
   JobModel estimates_;
   SimOptions options_;
   double slo_s_;
+  double lead_s_;  // the plan's fill: frame deadlines start after it (Manager::frame_deadline_s)
   Manager manager_;
   Scheduler scheduler_;
   VirtualClock clock_;

@@ -46,7 +46,8 @@ assert cheap["predicted"]["usd"] <= fast["predicted"]["usd"]
 PY
 
 # An SLO between them is met at a cost no higher than fast's.
-mid=$(python3 -c "import json; f=json.load(open('$tmp/fast.json')); c=json.load(open('$tmp/cheap.json')); print(int((f['predicted']['latency_s'] + c['predicted']['latency_s']) / 2 * 1000))")
+# Rounded up to whole ms: when fast and cheap are one plan, rounding down lands below it.
+mid=$(python3 -c "import json, math; f=json.load(open('$tmp/fast.json')); c=json.load(open('$tmp/cheap.json')); print(math.ceil((f['predicted']['latency_s'] + c['predicted']['latency_s']) / 2 * 1000))")
 expect_exit 0 "$llama" explain "${p[@]}" --slo "${mid}ms" --json
 json_check "$out" "r['feasible'] and r['predicted']['latency_s'] <= r['slo_s'] and r['predicted']['usd'] <= $(python3 -c "import json; print(json.load(open('$tmp/fast.json'))['predicted']['usd'])") + 1e-12"
 

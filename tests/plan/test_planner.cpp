@@ -118,3 +118,40 @@ TEST_CASE("a GPU config: fastest, but not the cheapest; chosen when the SLO need
   CHECK(plan::plan_job(m, plan::Objective::slo, 5).choice == plan::Assignment{0, 1});
   CHECK(plan::plan_job(m, plan::Objective::slo, 60).choice == plan::Assignment{0, 0});
 }
+
+TEST_CASE("on random chains, every SLO from fast to cheap is met at no more than fast's cost") {
+  // A seeded generator: the same 200 models every run.
+  uint64_t state = 42;
+  auto uniform = [&](double lo, double hi) {
+    state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+    return lo + (hi - lo) * static_cast<double>(state >> 11) / static_cast<double>(1ULL << 53);
+  };
+  for (int trial = 0; trial < 200; ++trial) {
+    std::vector<plan::OpModel> ops = {op("decode", {}, {choice(uniform(1, 5))})};
+    std::vector<int> path = {0};
+    int n = 2 + trial % 3;
+    for (int i = 1; i < n; ++i) {
+      std::vector<plan::Choice> choices;
+      for (int k = 0; k < 4; ++k) {
+        int cores = 1 + static_cast<int>(uniform(0, 3.99));
+        int batch = 1 << static_cast<int>(uniform(0, 3.99));
+        choices.push_back(
+            choice(uniform(5, 100) * batch / cores, batch, cores, uniform(0, 1) < 0.2));
+      }
+      ops.push_back(op("op" + std::to_string(i), {i - 1}, choices, uniform(0.5, 3)));
+      ops.back().parallel = uniform(0, 1) < 0.5;
+      path.push_back(i);
+    }
+    plan::JobModel m = job(ops, {path}, 200, 4, 1);
+    plan::Plan probe = plan::plan_job(m, plan::Objective::fast, 0);
+    double fast_s = probe.fastest.latency_s, cheap_s = probe.cheapest.latency_s;
+    for (double at : {0.0, 0.25, 0.5, 0.75, 1.0}) {
+      double slo = fast_s + at * (cheap_s - fast_s);
+      plan::Plan p = plan::plan_job(m, plan::Objective::slo, slo * (1 + 1e-9));
+      INFO("trial " << trial << " at " << at);
+      CHECK(p.feasible);
+      CHECK(p.predicted.latency_s <= slo * (1 + 1e-9));
+      CHECK(p.predicted.cost.dollars <= probe.fastest.cost.dollars * (1 + 1e-9));
+    }
+  }
+}

@@ -73,3 +73,41 @@ TEST_CASE("deeper ops first; an op with state runs one invocation at a time; cor
   CHECK(d->op == 0);
   CHECK_FALSE(s.next(queues, {0, 0}, 0));  // no free core: nothing starts
 }
+
+TEST_CASE("a busy GPU is waited for when the free CPU would be far slower") {
+  // detect, parallel: 10 ms a frame on the GPU, 500 ms (or 15 ms) on a core.
+  auto gpu_job = [](double cpu_ms) {
+    plan::JobModel m = job(
+        {op("decode", {}, {choice(1)}), op("detect", {0}, {choice(10, 1, 1, 1), choice(cpu_ms, 1)}),
+         op("sink", {1}, {choice(0.1)})},
+        {{0, 1, 2}}, 100, 4, 1);
+    m.ops[1].parallel = true;
+    return m;
+  };
+  std::vector<plan::OpQueue> queues(3);
+  queues[1].deadlines = {10.0};
+  queues[1].running = 1;  // on the GPU
+  queues[0].source_done = true;
+  plan::JobModel slow_cpu = gpu_job(500);
+  plan::Scheduler s(slow_cpu, {0, 0, 0}, {plan::Objective::fast});
+  CHECK_FALSE(s.next(queues, {4, 0}, 0));  // 50x slower: wait for the GPU
+  // With nothing in flight the caller asks without waits: the CPU takes it.
+  std::optional<plan::Decision> d = s.next(queues, {4, 0}, 0, false);
+  REQUIRE(d);
+  CHECK(d->choice == 1);
+  d = s.next(queues, {4, 1}, 0);  // the GPU is free again
+  REQUIRE(d);
+  CHECK(d->choice == 0);
+
+  plan::JobModel fast_cpu = gpu_job(15);
+  plan::Scheduler t(fast_cpu, {0, 0, 0}, {plan::Objective::fast});
+  d = t.next(queues, {4, 0}, 0);  // 1.5x slower: run on the free core now
+  REQUIRE(d);
+  CHECK(d->choice == 1);
+
+  // slo, where the CPU config meets the slack: no wait, whatever the GPU would save.
+  plan::Scheduler u(slow_cpu, {0, 0, 0}, {plan::Objective::slo});
+  d = u.next(queues, {4, 0}, 0);
+  REQUIRE(d);
+  CHECK(d->choice == 1);
+}

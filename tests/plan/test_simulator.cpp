@@ -120,9 +120,14 @@ TEST_CASE("feedback: a crowd raises the fan-out, the estimates follow it") {
   CHECK(estimates.ops[1].choices[2].latency_ms == doctest::Approx(100));
 }
 
-TEST_CASE("paced deadlines: frame i of N is due at SLO x (i + 1) / N") {
+TEST_CASE("paced deadlines: frame i of N is due at SLO x (i + 1) / N, after the fill") {
   CHECK(plan::Manager::frame_deadline_s(0, 10, 0, 100) == doctest::Approx(0.1));
   CHECK(plan::Manager::frame_deadline_s(5, 10, 99, 100) == doctest::Approx(15));
+  // A 2 s fill: the first frame is due after it, the last still at the SLO.
+  CHECK(plan::Manager::frame_deadline_s(0, 10, 0, 100, 2) == doctest::Approx(2.08));
+  CHECK(plan::Manager::frame_deadline_s(0, 10, 99, 100, 2) == doctest::Approx(10));
+  // A fill over half the SLO leaves the pace half of it.
+  CHECK(plan::Manager::frame_deadline_s(0, 10, 0, 100, 8) == doctest::Approx(5.05));
 }
 
 TEST_CASE("a parallel op spreads over the pool; an op with state runs one call at a time") {

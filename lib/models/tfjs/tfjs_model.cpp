@@ -1,6 +1,7 @@
 #include "models/tfjs/tfjs_model.h"
 
 #include "base/error.h"
+#include "models/device.h"
 #include "models/tfjs/tfjs_ops.h"
 
 namespace llama::models::tfjs {
@@ -15,6 +16,7 @@ TfjsModel::TfjsModel(const std::string& model_json_path)
 }
 
 void TfjsModel::to(const torch::Device& device) {
+  if (device.is_cuda()) use_exact_float32_on_cuda();
   for (auto& [name, w] : graph_.weights) w = w.to(device);
 }
 
