@@ -31,8 +31,9 @@ struct RunOptions {
   int workers = 0;      // cores of the pool; 0: this machine's
   bool json = false;
   bool strict = false;
-  std::string trace;  // --trace FILE; "" for none
-  double fail = 0;    // --fail: share of invocations made to fail, to exercise retries
+  std::string trace;    // --trace FILE; "" for none
+  double fail = 0;      // --fail: share of invocations made to fail, to exercise retries
+  double straggle = 0;  // --straggle: share made five times slower, to exercise duplicates
 };
 
 std::atomic<bool> g_interrupted{false};
@@ -63,6 +64,7 @@ int run(const RunOptions& options) {
   exec_options.objective = objective;
   exec_options.slo_s = slo_s.value_or(0);
   exec_options.inject_failures = options.fail;
+  exec_options.inject_stragglers = options.straggle;
 
   report::RunInfo info{
       options.pipeline, pipeline.spec.name, exec_options.out_dir, slo_s, prices, "", "", nullptr};
@@ -177,6 +179,10 @@ Command add_run_command(CLI::App& app) {
   sub->add_option("--fail", options->fail,
                   "make a share of invocations fail before they run, e.g. 0.03, to test that "
                   "retries lose nothing (as simulate --fail; default 0)")
+      ->check(CLI::Range(0.0, 0.5));
+  sub->add_option("--straggle", options->straggle,
+                  "make a share of parallel ops' invocations five times slower, e.g. 0.05, to "
+                  "test that duplicated stragglers lose nothing (default 0)")
       ->check(CLI::Range(0.0, 0.5));
   sub->add_flag("--json", options->json, "print the run summary (report.json) on stdout");
   sub->add_flag("--strict", options->strict,

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <condition_variable>
 #include <deque>
 #include <limits>
@@ -37,6 +38,21 @@ struct Instance {
   // algorithm search: 3 s on an H200 against 9 ms warm). The profiler discards such warm-up
   // runs; so does the feedback, or one cold start would steer every later invocation away.
   bool warm = false;
+};
+
+// One invocation the scheduler decided, run by one worker or, if it straggles, by two (the
+// first result wins).
+struct Call {
+  int op = -1;  // job-model op
+  int choice = -1;
+  std::vector<ops::Item> items;  // a source has none: it makes `source_items`
+  int source_items = 0;
+  int64_t seq = 0;  // the op's invocation number: results are routed in this order
+  double slack_s = 0, deadline_s = 0;
+  double start_s = 0;
+  double straggler_s = std::numeric_limits<double>::infinity();  // a copy starts past this
+  int copies = 0;                                                // running now
+  bool done = false;  // a copy's result (or the run's stop) settled it
 };
 
 struct NodeState {
@@ -175,6 +191,13 @@ class Run {
       if (options_.cancel && options_.cancel->load() && failure_ == ExitCode::ok)
         stop(ExitCode::interrupted, "interrupted");
       if (all_finished()) break;
+      // A straggler goes first: the results behind it wait for it to be handed on in order.
+      if (failure_ == ExitCode::ok) {
+        if (std::shared_ptr<Call> call = straggler()) {
+          run_call(call, true, worker, lock);
+          continue;
+        }
+      }
       std::optional<plan::Decision> d;
       if (failure_ == ExitCode::ok) {
         auto t0 = SteadyClock::now();
@@ -208,30 +231,71 @@ class Run {
   // Under the lock, returns under it.
   void invoke(const plan::Decision& d, int worker, std::unique_lock<std::mutex>& lock) {
     const plan::OpModel& m = estimates_.ops[d.op];
-    const plan::Choice choice = m.choices[d.choice];  // a copy: the manager moves estimates
-    int node = m.node;
-    NodeState& n = nodes_[node];
-    std::vector<ops::Item> batch;
+    NodeState& n = nodes_[m.node];
+    auto call = std::make_shared<Call>();
+    call->op = d.op;
+    call->choice = d.choice;
+    call->source_items = d.items;
+    call->slack_s = d.slack_s;
+    call->deadline_s = d.deadline_s;
     if (!m.source) {
       for (int i = 0; i < d.items; ++i) {
-        batch.push_back(std::move(n.queue.front()));
+        call->items.push_back(std::move(n.queue.front()));
         n.queue.pop_front();
         queues_[d.op].deadlines.pop_front();
       }
     }
+    call->seq = n.next_seq++;
+    call->start_s = now_s();
+    // A parallel op's call may straggle: past this, a free worker runs a copy of it.
+    double mean_ms = m.latency_ms_at(d.choice, std::max(1, d.items));
+    double sd_ms = m.choices[d.choice].stdev_ms;
+    if (m.parallel && !m.source && mean_ms >= 1) {
+      call->straggler_s = std::max(mean_ms + 3 * sd_ms, 2 * mean_ms) / 1000;
+      calls_.push_back(call);
+    }
+    run_call(call, false, worker, lock);
+  }
+
+  // A call of a parallel op that runs past its straggler time while a worker and its
+  // resources are free: run a copy of it, whose result counts if it comes first.
+  std::shared_ptr<Call> straggler() {
+    double now = now_s();
+    for (const auto& call : calls_) {
+      if (call->copies != 1 || call->done || now - call->start_s < call->straggler_s) continue;
+      plan::Resources held =
+          plan::held_on(estimates_.ops[call->op].choices[call->choice], estimates_.pool);
+      if (held.cores <= free_.cores && held.gpus <= free_.gpus) return call;
+    }
+    return nullptr;
+  }
+
+  // Runs one copy of `call` (the first, or a duplicate of a straggler). Under the lock,
+  // returns under it.
+  void run_call(const std::shared_ptr<Call>& call, bool duplicate, int worker,
+                std::unique_lock<std::mutex>& lock) {
+    const plan::OpModel& m = estimates_.ops[call->op];
+    const plan::Choice choice = m.choices[call->choice];  // a copy: the manager moves estimates
+    int node = m.node;
+    NodeState& n = nodes_[node];
     plan::Resources held = plan::held_on(choice, estimates_.pool);
     free_.cores -= held.cores;
     free_.gpus -= held.gpus;
-    ++queues_[d.op].running;
+    ++queues_[call->op].running;
     ++in_flight_;
-    int64_t seq = n.next_seq++;
+    ++call->copies;
     Instance* instance = acquire(n, choice);
-    bool inject = options_.inject_failures > 0 && coin_(rng_) < options_.inject_failures;
+    bool inject =
+        !duplicate && options_.inject_failures > 0 && coin_(rng_) < options_.inject_failures;
+    // Evenly spread, so a test knows how many: the calls where seq x share crosses a whole.
+    double share = options_.inject_stragglers;
+    bool slow = !duplicate && m.parallel && share > 0 &&
+                std::floor((call->seq + 1) * share) > std::floor(call->seq * share);
+    // The first copy of a parallel call leaves the items for a retry or a duplicate
+    // (process() may move them on); a duplicate takes its own copy.
+    std::vector<ops::Item> batch = m.parallel || duplicate ? call->items : std::move(call->items);
     lock.unlock();
 
-    // A parallel op's items are kept for a retry: process() may move them on.
-    std::vector<ops::Item> kept;
-    if (m.parallel) kept = batch;
     std::vector<ops::Item> out;
     bool more = true;
     int retries = 0;
@@ -245,12 +309,15 @@ class Run {
         }
         if (inject)
           throw Error(ExitCode::runtime, "op '" + n.stats.name + "': failure injected by --fail");
+        if (slow)  // --straggle: five times the predicted latency (a wait of 4x, at least 0.1 s)
+          std::this_thread::sleep_for(
+              std::chrono::duration<double>(std::max(0.1, 4 * choice.latency_ms / 1000)));
         if (int threads = threads_of(choice.config); threads != instance->threads) {
           instance->op->set_threads(threads);
           instance->threads = threads;
         }
         if (m.source)
-          more = instance->op->produce(static_cast<size_t>(d.items), out);
+          more = instance->op->produce(static_cast<size_t>(call->source_items), out);
         else
           instance->op->process(batch, out);
       });
@@ -261,60 +328,67 @@ class Run {
       inject = false;
       ++retries;
       out.clear();
-      if (m.parallel) batch = kept;
+      if (m.parallel) batch = call->items;
       std::tie(failed, message) = attempt();
     }
     auto t1 = SteadyClock::now();
     double seconds = std::chrono::duration<double>(t1 - t0).count();
 
     lock.lock();
+    int items = m.source ? static_cast<int>(out.size()) : static_cast<int>(batch.size());
     if (options_.record_invocations)
-      records_.push_back({n.stats.name, config_label(choice),
-                          m.source ? static_cast<int>(out.size()) : static_cast<int>(batch.size()),
-                          worker, held.gpus > 0, std::chrono::duration<double>(t0 - start_).count(),
-                          std::chrono::duration<double>(t1 - start_).count(), d.slack_s,
-                          d.deadline_s});
+      records_.push_back(
+          {n.stats.name, config_label(choice) + (duplicate ? " (duplicate)" : ""), items, worker,
+           held.gpus > 0, std::chrono::duration<double>(t0 - start_).count(),
+           std::chrono::duration<double>(t1 - start_).count(), call->slack_s, call->deadline_s});
     instance->busy = false;
     bool cold = !instance->warm;
     instance->warm = true;
     free_.cores += held.cores;
     free_.gpus += held.gpus;
-    --queues_[d.op].running;
+    --queues_[call->op].running;
     --in_flight_;
+    --call->copies;
     OpStats& s = n.stats;
     ++s.invocations;
     s.retries += retries;
-    s.items_in += static_cast<int64_t>(batch.size());
+    s.duplicates += duplicate;
     s.busy_s += seconds;
     s.core_s += held.cores * seconds;
     s.gpu_s += held.gpus * seconds;
     ++s.configs[config_label(choice)];
     core_s_ += held.cores * seconds;
     gpu_s_ += held.gpus * seconds;
-    if (failed != ExitCode::ok) {
-      stop(failed, message);
-    } else {
-      s.items_out += static_cast<int64_t>(out.size());
-      if (m.source) {
-        if (!more) queues_[d.op].source_done = true;
-        for (const ops::Item& item : out)
-          frame_deadline_[{item.video, item.frame_index}] = due(emitted_++);
-      }
-      if (options_.feedback) {
-        if (!cold && retries == 0)
-          manager_.observe_latency(d.op, d.choice,
-                                   m.source ? d.items : static_cast<int>(batch.size()), seconds);
-        if (!m.source)
-          manager_.observe_fanout(d.op, static_cast<int64_t>(batch.size()),
-                                  static_cast<int64_t>(out.size()));
-      }
-      n.done[seq] = std::move(out);
-      while (!n.done.empty() && n.done.begin()->first == n.next_to_route) {
-        route(node, n.done.begin()->second);
-        n.done.erase(n.done.begin());
-        ++n.next_to_route;
+    if (options_.feedback && failed == ExitCode::ok && !cold && retries == 0)
+      manager_.observe_latency(call->op, call->choice, m.source ? call->source_items : items,
+                               seconds);
+    // First result wins: the other copy's (or a failure while the other still runs) is
+    // dropped, so nothing reaches the output twice.
+    bool lost = call->done || (failed != ExitCode::ok && call->copies > 0);
+    if (!lost) {
+      call->done = true;
+      if (failed != ExitCode::ok) {
+        stop(failed, message);
+      } else {
+        s.items_in += items;
+        s.items_out += static_cast<int64_t>(out.size());
+        if (m.source) {
+          if (!more) queues_[call->op].source_done = true;
+          for (const ops::Item& item : out)
+            frame_deadline_[{item.video, item.frame_index}] = due(emitted_++);
+        }
+        if (options_.feedback && !m.source)
+          manager_.observe_fanout(call->op, items, static_cast<int64_t>(out.size()));
+        n.done[call->seq] = std::move(out);
+        while (!n.done.empty() && n.done.begin()->first == n.next_to_route) {
+          route(node, n.done.begin()->second);
+          n.done.erase(n.done.begin());
+          ++n.next_to_route;
+        }
       }
     }
+    if (call->copies == 0)
+      calls_.erase(std::remove(calls_.begin(), calls_.end(), call), calls_.end());
     report_progress();
     ready_.notify_all();
   }
@@ -487,7 +561,8 @@ class Run {
   double core_s_ = 0;
   double gpu_s_ = 0;
   std::vector<InvocationRecord> records_;
-  std::mt19937_64 rng_;  // for --fail, under the lock
+  std::vector<std::shared_ptr<Call>> calls_;  // parallel ops' calls in flight, oldest first
+  std::mt19937_64 rng_;                       // for --fail, under the lock
   std::uniform_real_distribution<double> coin_{0.0, 1.0};
   std::vector<float> decisions_us_;
 };

@@ -14,6 +14,9 @@
 // injected (before the op saw its items), and for a parallel op, which keeps no state
 // between invocations, on a fresh instance (the failed one may be broken: a CUDA error).
 // An op with state is not retried after a real failure: it may have half-applied the batch.
+// A parallel op's invocation that runs past max(mean + 3 sd, 2 x mean) of its prediction
+// (1 ms or more) gets a copy on a free worker; the first result is handed on, the other
+// dropped, so nothing reaches the output twice. Both copies' time is paid for.
 #pragma once
 
 #include <atomic>
@@ -74,6 +77,10 @@ struct ExecOptions {
   // A share (0..1) of invocations made to fail before they run, drawn from `seed`: the retry
   // path under test (llama run --fail, as llama simulate --fail).
   double inject_failures = 0;
+  // A share of parallel ops' invocations, evenly spread, made to take five times their
+  // predicted latency (a wait of 4x, at least 0.1 s, first): the straggler path under test
+  // (llama run --straggle).
+  double inject_stragglers = 0;
   uint64_t seed = 1;
 };
 
@@ -88,8 +95,9 @@ struct OpStats {
   double busy_s = 0.0;  // summed invocation time
   double core_s = 0.0;  // busy time x cores held, per invocation's config
   double gpu_s = 0.0;
-  size_t max_queue = 0;  // most items ever waiting for it
-  int64_t retries = 0;   // invocations run again after they failed
+  size_t max_queue = 0;    // most items ever waiting for it
+  int64_t retries = 0;     // invocations run again after they failed
+  int64_t duplicates = 0;  // copies of stragglers (counted in invocations too)
   nlohmann::json summary;
 };
 

@@ -48,9 +48,10 @@ nlohmann::json build_report(const RunInfo& info, const exec::RunResult& result) 
       predicted_ms[op["op"].get<std::string>()] = op["latency_ms"].get<double>();
   nlohmann::json ops = nlohmann::json::array();
   plan::Cost total;
-  int64_t retries = 0;
+  int64_t retries = 0, duplicates = 0;
   for (const exec::OpStats& s : result.ops) {
     retries += s.retries;
+    duplicates += s.duplicates;
     plan::Cost cost = op_cost(info, s);
     total += cost;
     ops.push_back({{"name", s.name},
@@ -63,6 +64,7 @@ nlohmann::json build_report(const RunInfo& info, const exec::RunResult& result) 
                    {"busy_s", s.busy_s},
                    {"max_queue", s.max_queue},
                    {"retries", s.retries},
+                   {"duplicates", s.duplicates},
                    {"mean_invocation_ms", s.invocations ? 1e3 * s.busy_s / s.invocations : 0.0},
                    {"cost", cost_json(info, cost)},
                    {"output", s.summary}});
@@ -91,7 +93,8 @@ nlohmann::json build_report(const RunInfo& info, const exec::RunResult& result) 
        {{"decisions", result.decisions},
         {"decision_us_median", result.decision_us_median},
         {"decision_us_p99", result.decision_us_p99},
-        {"retries", retries}}},
+        {"retries", retries},
+        {"duplicates", duplicates}}},
       {"plan", info.plan},
       {"ops", ops}};
   if (!result.complete) report["error"] = result.error;
