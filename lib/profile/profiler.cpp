@@ -46,8 +46,8 @@ constexpr double kMinTimedS = 0.25;
 
 // Reads every cache line of the items' pixels and masks. In a pipeline an op gets items its
 // producer has just written, hot in the cache; the captured items the profiler cycles
-// through are cold, which made cheap ops that read whole frames (motion) 30% slower here
-// than in a run.
+// through would otherwise be hot or cold by chance, and a cheap op that reads whole frames
+// (motion) is timed as much on that as on its own work.
 void warm(const std::vector<ops::Item>& items) {
   unsigned sum = 0;
   for (const ops::Item& item : items) {
