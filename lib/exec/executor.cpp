@@ -248,11 +248,11 @@ class Run {
     call->seq = n.next_seq++;
     call->start_s = now_s();
     // A parallel op's call may straggle: past this, a free worker runs a copy of it.
-    double mean_ms = m.latency_ms_at(d.choice, std::max(1, d.items));
-    double sd_ms = m.choices[d.choice].stdev_ms;
-    if (m.parallel && !m.source && mean_ms >= 1) {
-      call->straggler_s = std::max(mean_ms + 3 * sd_ms, 2 * mean_ms) / 1000;
-      calls_.push_back(call);
+    if (m.parallel && !m.source) {
+      call->straggler_s =
+          plan::Manager::straggler_after_s(m.latency_ms_at(d.choice, std::max(1, d.items)) / 1000,
+                                           m.choices[d.choice].stdev_ms / 1000);
+      if (std::isfinite(call->straggler_s)) calls_.push_back(call);
     }
     run_call(call, false, worker, lock);
   }

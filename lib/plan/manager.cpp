@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 namespace llama::plan {
 
@@ -39,6 +40,11 @@ double Manager::frame_deadline_s(double start_s, double slo_s, int64_t index, do
                                  double lead_s) {
   double lead = std::clamp(lead_s, 0.0, slo_s / 2);
   return start_s + lead + (slo_s - lead) * static_cast<double>(index + 1) / std::max(1.0, frames);
+}
+
+double Manager::straggler_after_s(double mean_s, double sd_s) {
+  if (mean_s < 0.001) return std::numeric_limits<double>::infinity();
+  return std::max(mean_s + 3 * sd_s, 2 * mean_s);
 }
 
 }  // namespace llama::plan

@@ -32,6 +32,11 @@ class Manager {
   static double frame_deadline_s(double start_s, double slo_s, int64_t index, double frames,
                                  double lead_s = 0);
 
+  // How long an invocation predicted at `mean_s` (spread `sd_s`) may run before it counts as
+  // a straggler and gets a copy: max(mean + 3 sd, 2 x mean). Infinite under 1 ms, where a
+  // copy costs more than any wait it could save.
+  static double straggler_after_s(double mean_s, double sd_s);
+
  private:
   JobModel& model_;
 };

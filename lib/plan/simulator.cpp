@@ -15,10 +15,6 @@ namespace llama::plan {
 
 namespace {
 
-// Invocations predicted to take less are never duplicated: the decision and the second copy
-// would cost more than the wait they could save.
-constexpr double kMinDuplicateS = 0.001;
-
 // One invocation in flight (or done): a duplicate is a second Running on the same items.
 struct Running {
   int op = -1;
@@ -158,8 +154,8 @@ class Simulation {
       double mean = estimates_.ops[r.op].latency_ms_at(r.choice, items) / 1000;
       const Choice& profiled = truth_.ops[r.op].choices[r.choice];
       double sd = profiled.latency_ms > 0 ? profiled.stdev_ms / profiled.latency_ms * mean : 0;
-      double threshold = std::max(mean + 3 * sd, 2 * mean);
-      if (mean >= kMinDuplicateS && r.seconds > threshold) push(r.start_s + threshold, id, true);
+      double threshold = Manager::straggler_after_s(mean, sd);
+      if (r.seconds > threshold) push(r.start_s + threshold, id, true);
     }
     runs_.push_back(std::move(r));
     return id;
