@@ -84,15 +84,34 @@ std::optional<Decision> Scheduler::next(const std::vector<OpQueue>& queues,
     return held.cores <= free.cores && held.gpus <= free.gpus;
   };
 
+  auto source_may_emit = [&](int op) {
+    const OpQueue& q = queues[op];
+    return q.running == 0 && !q.source_done && backlog < backlog_cap_ &&
+           fits(model_.ops[op].choices[current_[op]]);
+  };
+  auto emit = [&](int op) {
+    return Decision{op, current_[op], model_.ops[op].choices[current_[op]].batch,
+                    std::numeric_limits<double>::infinity(),
+                    std::numeric_limits<double>::infinity()};
+  };
+  // A source that holds several cores can start only when that many are free at once, and
+  // ops that take one core each keep that from happening: one of them starts on the first
+  // free core, the next free core finds the source still too wide, and sits idle while the
+  // queues run dry (face_blur's 2-thread decoder ran the pool half idle). Such a source goes
+  // first whenever it fits, so it runs ahead up to the backlog and the narrow ops then have
+  // work for every core.
+  for (int op : order_)
+    if (model_.ops[op].source && held_on(model_.ops[op].choices[current_[op]], model_.pool).cores > 1 &&
+        source_may_emit(op))
+      return emit(op);
+
   for (int op : order_) {
     const OpQueue& q = queues[op];
     const OpModel& m = model_.ops[op];
     if (q.running > 0 && !m.parallel) continue;
     if (m.source) {
-      if (q.source_done || backlog >= backlog_cap_ || !fits(m.choices[current_[op]])) continue;
-      return Decision{op, current_[op], m.choices[current_[op]].batch,
-                      std::numeric_limits<double>::infinity(),
-                      std::numeric_limits<double>::infinity()};
+      if (source_may_emit(op)) return emit(op);
+      continue;
     }
     if (q.deadlines.empty()) continue;
     int waiting = static_cast<int>(q.deadlines.size());

@@ -15,7 +15,9 @@
 //   them, and the wait (the items missing x the time between arrivals) plus the full batch's
 //   latency still fits its slack.
 // - Sources emit their next batch only while the items waiting downstream are few (memory
-//   stays bounded, and frames get their deadlines as they enter).
+//   stays bounded, and frames get their deadlines as they enter). A source that holds several
+//   cores goes first whenever it fits: narrow ops would otherwise take each core as it frees
+//   and keep the source from ever finding enough free at once.
 // An op that keeps state between invocations (a tracker, a file) runs one invocation at a
 // time; a parallel one (OpModel::parallel) as many as the resources allow.
 #pragma once

@@ -74,6 +74,31 @@ TEST_CASE("deeper ops first; an op with state runs one invocation at a time; cor
   CHECK_FALSE(s.next(queues, {0, 0}, 0));  // no free core: nothing starts
 }
 
+TEST_CASE("a source that holds every core runs ahead whenever the pool is free") {
+  // decode on 2 threads (both cores) -> detect on one core, parallel.
+  plan::JobModel m = job({op("decode", {}, {choice(1, 1, 2)}), op("detect", {0}, {choice(40)}),
+                          op("sink", {1}, {choice(0.1)})},
+                         {{0, 1, 2}}, 100, 2);
+  m.ops[1].parallel = true;
+  plan::Scheduler s(m, {0, 0, 0}, {});
+  std::vector<plan::OpQueue> queues(3);
+  queues[1].deadlines = {1.0};
+  // Deeper ops go first, but a detect started now would leave one core the decoder can not
+  // use: the decoder runs first, so both cores have frames to detect later.
+  std::optional<plan::Decision> d = s.next(queues, {2, 0}, 0);
+  REQUIRE(d);
+  CHECK(d->op == 0);
+  // With one core free it can not run: detect takes that core.
+  d = s.next(queues, {1, 0}, 0);
+  REQUIRE(d);
+  CHECK(d->op == 1);
+  // Past the backlog it waits, like any source.
+  queues[1].deadlines.assign(16, 1.0);
+  d = s.next(queues, {2, 0}, 0);
+  REQUIRE(d);
+  CHECK(d->op == 1);
+}
+
 TEST_CASE("a busy GPU is waited for when the free CPU would be far slower") {
   // detect, parallel: 10 ms a frame on the GPU, 500 ms (or 15 ms) on a core.
   auto gpu_job = [](double cpu_ms) {
