@@ -5,6 +5,7 @@
 
 #include "base/error.h"
 #include "ops/builtin.h"
+#include "ops/torch_threads.h"
 
 namespace llama::ops {
 
@@ -24,6 +25,9 @@ class BlurOp : public Op {
   }
 
   void process(std::vector<Item>& batch, std::vector<Item>& out) override {
+    // Blur has no threads knob, so it holds one core; torch would otherwise run it on
+    // whatever thread count the worker last set (all cores), crowding the op beside it.
+    use_torch_threads(1);
     torch::NoGradGuard no_grad;
     for (Item& item : batch) {
       bool use_mask = target_ == "mask" || (target_ == "auto" && item.mask);

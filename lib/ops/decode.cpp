@@ -12,7 +12,8 @@ namespace {
 class DecodeOp : public Op {
  public:
   explicit DecodeOp(const OpContext& ctx) : videos_(ctx.videos) {
-    options_.threads = static_cast<int>(ctx.knob_number("threads", 0));
+    // One core unless the threads knob says more: the planner counts it so.
+    options_.threads = static_cast<int>(ctx.knob_number("threads", 1));
     options_.fps = ctx.knob_number("fps", ctx.param_number("fps", 0));
     options_.stride = static_cast<int>(ctx.param_number("stride", 1));
     options_.start_s = ctx.param_duration_s("start", 0);

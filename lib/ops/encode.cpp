@@ -14,6 +14,9 @@ class EncodeOp : public Op {
   explicit EncodeOp(const OpContext& ctx) : ctx_(ctx) {
     options_.codec = ctx.param_string("codec", "h264");
     options_.crf = static_cast<int>(ctx.param_number("crf", 23));
+    // The planner counts an op without a threads knob as one core; x264 left to choose would
+    // run a thread per core behind each call, returning fast while the pool pays unseen.
+    options_.threads = static_cast<int>(ctx.knob_number("threads", 1));
   }
 
   void process(std::vector<Item>& batch, std::vector<Item>&) override {
@@ -66,7 +69,7 @@ void register_encode_op(OpRegistry& registry) {
       {"codec", spec::ParamType::string, false, "h264 (default) or mpeg4", {"h264", "mpeg4"}},
       {"crf", spec::ParamType::integer, false, "h264 quality, lower is better (default 23)", {}},
   };
-  s.knobs = {device_knob(false), batch_knob()};
+  s.knobs = {device_knob(false), threads_knob(), batch_knob()};
   registry.add(std::move(s), [](const OpContext& ctx) { return std::make_unique<EncodeOp>(ctx); });
 }
 

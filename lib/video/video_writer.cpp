@@ -2,6 +2,7 @@
 // whatever container the path's extension names), keeping each frame's own timestamp.
 #include "video/video_writer.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "base/error.h"
@@ -100,7 +101,7 @@ void VideoWriter::State::open_encoder() {
   encoder->pix_fmt = AV_PIX_FMT_YUV420P;
   encoder->time_base = kTimeBase;
   encoder->framerate = av_d2q(options.fps, 100000);
-  encoder->thread_count = 0;  // every core: encoding is the slow end of a pipeline
+  encoder->thread_count = std::max(options.threads, 0);
   // swscale converts with BT.601 limited range; tag it so players and our reader agree.
   encoder->colorspace = AVCOL_SPC_SMPTE170M;
   encoder->color_range = AVCOL_RANGE_MPEG;

@@ -15,6 +15,7 @@ struct WriteOptions {
   int height = 0;
   double fps = 25.0;  // nominal rate written to the container; timestamps come from frames
   int crf = 23;       // h264 quality (lower is better)
+  int threads = 0;    // encoder threads; 0 lets FFmpeg use every core
 };
 
 class VideoWriter {

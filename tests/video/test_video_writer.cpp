@@ -97,12 +97,18 @@ WriteOptions options_for(const std::string& codec, int width, int height, double
 }  // namespace
 
 TEST_CASE("VideoWriter round-trips frames, timestamps and content") {
+  // threads 1: the encode op's one core, encoding on the calling thread; 0: every core.
+  for (int threads : {0, 1})
   for (const std::string codec : {"h264", "mpeg4"}) {
     CAPTURE(codec);
-    const fs::path path = out_dir() / ("roundtrip-" + codec + ".mp4");
+    CAPTURE(threads);
+    const fs::path path =
+        out_dir() / ("roundtrip-" + codec + "-" + std::to_string(threads) + ".mp4");
     std::vector<Frame> written;
     {
-      VideoWriter writer(path.string(), options_for(codec, 64, 48, 5.0));
+      WriteOptions options = options_for(codec, 64, 48, 5.0);
+      options.threads = threads;
+      VideoWriter writer(path.string(), options);
       for (int i = 0; i < 15; ++i) {
         written.push_back(gradient(64, 48, i, i * 0.2));
         writer.write(written.back());
