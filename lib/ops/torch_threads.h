@@ -1,6 +1,5 @@
-// Torch's intra-op thread count is process-wide; ops that run models set it from their
-// `threads` knob right before each invocation (the executor runs one invocation per op at
-// a time, and the planner owns the sum). Also the few facts about torch that layers without
+// Ops that run torch set its intra-op thread count from their `threads` knob right before
+// each invocation, for the calling worker thread only (the planner owns the sum). Also the few facts about torch that layers without
 // torch need (the profiler's knob space and hardware fingerprint): asked here, so no header
 // outside ops and models includes torch.
 #pragma once
