@@ -20,8 +20,7 @@ using SetThreads = void (*)(int);
 
 SetThreads openmp_set_num_threads() {
 #if AT_PARALLEL_OPENMP
-  static SetThreads set =
-      reinterpret_cast<SetThreads>(dlsym(RTLD_DEFAULT, "omp_set_num_threads"));
+  static SetThreads set = reinterpret_cast<SetThreads>(dlsym(RTLD_DEFAULT, "omp_set_num_threads"));
   return set;
 #else
   return nullptr;

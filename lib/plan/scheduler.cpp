@@ -101,8 +101,8 @@ std::optional<Decision> Scheduler::next(const std::vector<OpQueue>& queues,
   // first whenever it fits, so it runs ahead up to the backlog and the narrow ops then have
   // work for every core.
   for (int op : order_)
-    if (model_.ops[op].source && held_on(model_.ops[op].choices[current_[op]], model_.pool).cores > 1 &&
-        source_may_emit(op))
+    if (model_.ops[op].source &&
+        held_on(model_.ops[op].choices[current_[op]], model_.pool).cores > 1 && source_may_emit(op))
       return emit(op);
 
   for (int op : order_) {
