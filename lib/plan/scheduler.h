@@ -9,15 +9,17 @@
 // - Config: the allocator's, at the op's slack (slack.h) for the earliest deadline among its
 //   waiting items; only configs that fit the free cores and GPUs. When the config it would
 //   pick is busy (the GPU) and what is free is over twice as slow an item and misses the
-//   slack anyway, the op waits for the busy one.
+//   slack anyway, the op waits for the busy one. When the call would leave no core free
+//   while other items wait, a parallel op on the CPU takes the cheapest per item instead:
+//   on a full pool, core-seconds per item are what the job's end depends on.
 // - Safe delayed batching: an op with fewer items than its chosen batch waits for more only
 //   while work upstream (anywhere: running, waiting, or a source with frames left) will bring
 //   them, and the wait (the items missing x the time between arrivals) plus the full batch's
 //   latency still fits its slack.
 // - Sources emit their next batch only while the items waiting downstream are few (memory
 //   stays bounded, and frames get their deadlines as they enter). A source that holds several
-//   cores goes first whenever it fits: narrow ops would otherwise take each core as it frees
-//   and keep the source from ever finding enough free at once.
+//   cores goes first whenever it fits, until a batch waits for every core: narrow ops would
+//   otherwise take each core as it frees and keep the source from finding enough free at once.
 // An op that keeps state between invocations (a tracker, a file) runs one invocation at a
 // time; a parallel one (OpModel::parallel) as many as the resources allow.
 #pragma once
@@ -91,6 +93,10 @@ class Scheduler {
   std::vector<double> last_arrival_s_;
   std::vector<std::set<int>> ancestors_;  // every op upstream of each op
   size_t backlog_cap_ = 16;
+  // How far a source holding several cores runs ahead of the rest (see next()): a batch for
+  // every core at the largest batch of the parallel ops that hold fewer cores than the pool;
+  // 0 when no op could use a core the source leaves idle.
+  size_t wide_ahead_ = 0;
 };
 
 }  // namespace llama::plan

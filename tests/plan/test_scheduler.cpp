@@ -92,11 +92,46 @@ TEST_CASE("a source that holds every core runs ahead whenever the pool is free")
   d = s.next(queues, {1, 0}, 0);
   REQUIRE(d);
   CHECK(d->op == 1);
-  // Past the backlog it waits, like any source.
-  queues[1].deadlines.assign(16, 1.0);
+  // Once a frame waits for each core it runs ahead no further: frames decoded long before
+  // they are used come from memory, not the cache.
+  queues[1].deadlines = {1.0, 1.0};
   d = s.next(queues, {2, 0}, 0);
   REQUIRE(d);
   CHECK(d->op == 1);
+
+  // With no narrow op to fill a core it leaves idle, it takes its turn like any source.
+  m.ops[1].choices = {choice(40, 1, 2)};
+  plan::Scheduler wide(m, {0, 0, 0}, {});
+  queues[1].deadlines = {1.0};
+  d = wide.next(queues, {2, 0}, 0);
+  REQUIRE(d);
+  CHECK(d->op == 1);
+}
+
+TEST_CASE("on a full pool a parallel op takes the cheapest per item, in the tail the fastest") {
+  // detect, parallel, on one core: a frame in 60 ms, 4 in 100 ms (25 core-ms a frame); or one
+  // frame on both cores in 30 ms (60 core-ms).
+  plan::JobModel m = job({op("decode", {}, {choice(1)}),
+                          op("detect", {0}, {choice(60), choice(100, 4), choice(30, 1, 2)}),
+                          op("sink", {1}, {choice(0.1)})},
+                         {{0, 1, 2}}, 100, 2);
+  m.ops[1].parallel = true;
+  plan::Scheduler s(m, {0, 0, 0}, {});
+  std::vector<plan::OpQueue> queues(3);
+  queues[0].source_done = true;
+  // Due in 50 ms: only the 2-core call fits the slack. With 6 frames waiting it would hold
+  // both cores for one frame while 5 wait: the batch of 4 goes instead.
+  queues[1].deadlines.assign(6, 0.05);
+  std::optional<plan::Decision> d = s.next(queues, {2, 0}, 0);
+  REQUIRE(d);
+  CHECK(d->op == 1);
+  CHECK(d->choice == 1);
+  CHECK(d->items == 4);
+  // The last frame: nothing else waits, so it runs on both cores and meets its deadline.
+  queues[1].deadlines = {0.05};
+  d = s.next(queues, {2, 0}, 0);
+  REQUIRE(d);
+  CHECK(d->choice == 2);
 }
 
 TEST_CASE("a busy GPU is waited for when the free CPU would be far slower") {
