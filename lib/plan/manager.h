@@ -18,9 +18,11 @@ class Manager {
   // `estimates` is updated in place; the scheduler reads the same object.
   explicit Manager(JobModel& estimates) : model_(estimates) {}
 
-  // An invocation of `op` at `choice` on `items` items took `seconds`. It moves the estimate
-  // of that choice only when it ran a full batch: a partial batch is another size. A choice
-  // with no estimate at all (latency 0) takes the first observation, scaled per item.
+  // An invocation of `op` at `choice` on `items` items took `seconds`. Its ratio to the
+  // prediction for that many items moves, by exponential smoothing, the estimate of every
+  // choice of the op that holds the same cores and GPUs (each batch size keeps its profiled
+  // shape). A choice with no estimate at all (latency 0) takes the first observation, scaled
+  // per item.
   void observe_latency(int op, int choice, int items, double seconds);
   void observe_fanout(int op, int64_t items_in, int64_t items_out);
   void observe_branch(int op, int64_t taken, int64_t seen);

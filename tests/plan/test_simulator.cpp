@@ -114,10 +114,16 @@ TEST_CASE("feedback: a crowd raises the fan-out, the estimates follow it") {
   CHECK(estimates.ops[1].fanout == doctest::Approx(6).epsilon(0.05));
   manager.observe_branch(1, 1, 4);
   CHECK(estimates.ops[1].branch_rate == doctest::Approx(1 - 0.2 * 0.75));
-  manager.observe_latency(1, 0, 1, 0.060);
+  manager.observe_latency(1, 0, 1, 0.060);  // 1.5x the 40 ms predicted: 1 + 0.2 x 0.5
   CHECK(estimates.ops[1].choices[0].latency_ms == doctest::Approx(44));
-  manager.observe_latency(1, 2, 2, 1.0);  // a partial batch of 4 is another size: ignored
-  CHECK(estimates.ops[1].choices[2].latency_ms == doctest::Approx(100));
+  // The batch of 4 on the same core moves with it; 2 cores are other resources.
+  CHECK(estimates.ops[1].choices[2].latency_ms == doctest::Approx(110));
+  CHECK(estimates.ops[1].choices[1].latency_ms == doctest::Approx(15));
+  // A partial batch counts against its own prediction: 2 items at the batch-4 config are
+  // 44 + (110 - 44) / 3 = 66 ms; taking just that moves nothing.
+  manager.observe_latency(1, 2, 2, 0.066);
+  CHECK(estimates.ops[1].choices[2].latency_ms == doctest::Approx(110));
+  CHECK(estimates.ops[1].choices[0].latency_ms == doctest::Approx(44));
 }
 
 TEST_CASE("paced deadlines: frame i of N is due at SLO x (i + 1) / N, after the fill") {
@@ -154,6 +160,8 @@ TEST_CASE("a choice with no estimate takes its first observation, scaled to its 
   plan::Manager manager(m);
   manager.observe_latency(1, 2, 1, 0.030);  // one item in 30 ms
   CHECK(m.ops[1].choices[2].latency_ms == doctest::Approx(120));
-  manager.observe_latency(1, 2, 2, 0.5);  // known now: partial batches are ignored again
+  // Known now: one item at it is predicted as the batch of 1 (40 ms); taking just that
+  // moves nothing.
+  manager.observe_latency(1, 2, 1, 0.040);
   CHECK(m.ops[1].choices[2].latency_ms == doctest::Approx(120));
 }
