@@ -130,17 +130,20 @@ std::optional<Decision> Scheduler::next(const std::vector<OpQueue>& queues,
                 : choose_config(m, slack, options_.objective, model_, waiting, fits);
     if (k < 0) continue;
     // On a full pool, what one invocation's speed buys is not what the slack needs: a CPU
-    // config dearer per item than the cheapest takes core-seconds the waiting items need, and
-    // the job ends later. people_count's SLO runs on 2 cores took 2-thread and one-item calls
-    // to fit tight slacks and ran slower than the cheap plan. So when this call would leave
-    // no core free while other items wait, a parallel op takes the cheapest per item.
+    // config dearer per item than the cheapest takes core-seconds the items behind it need,
+    // and the job ends later. people_count's SLO runs on 2 cores took 2-thread and one-frame
+    // calls to fit the front frame's slack and ran slower than the cheap plan. So when this
+    // call would leave no core free while other items wait or are on their way, a parallel
+    // op takes the cheapest per item, and batches as cheap does (below).
+    bool full_pool = false;
     if (options_.objective == Objective::slo && m.parallel) {
       int cheapest = choose_config(m, slack, Objective::cheap, model_, waiting, fits);
       int taken = std::min(waiting, m.choices[k].batch);
-      if (cheapest >= 0 && cheapest != k && m.choices[k].held.gpus == 0 &&
-          m.choices[cheapest].held.gpus == 0 && backlog > static_cast<size_t>(taken) &&
-          free.cores - held_on(m.choices[k], model_.pool).cores < 1)
-        k = cheapest;
+      full_pool = cheapest >= 0 && m.choices[k].held.gpus == 0 &&
+                  m.choices[cheapest].held.gpus == 0 &&
+                  (backlog > static_cast<size_t>(taken) || more_coming(queues, op)) &&
+                  free.cores - held_on(m.choices[k], model_.pool).cores < 1;
+      if (full_pool) k = cheapest;
     }
     // What is free now may be far slower than what is busy (the CPU while another invocation
     // holds the GPU). Unless the free config meets the slack anyway, wait for the busy one
@@ -157,10 +160,19 @@ std::optional<Decision> Scheduler::next(const std::vector<OpQueue>& queues,
       if (ideal >= 0 && ideal != k && !meets_slack && per_item_s(k) > 2 * per_item_s(ideal))
         continue;
     }
+    // On a full pool the cheapest batch is what keeps pace, and waiting for it costs no core:
+    // the free one runs the upstream ops that bring the items. The front item's slack does not
+    // bound the wait, only the batch's own time does.
+    if (full_pool && options_.delayed_batching && may_wait && gap_s_[op] > 0 &&
+        more_coming(queues, op)) {
+      int full = choose_config(m, slack, Objective::cheap, model_, 1 << 30, fits);
+      int missing = full >= 0 ? m.choices[full].batch - waiting : 0;
+      if (missing > 0 && missing * gap_s_[op] <= m.choices[full].latency_ms / 1000) continue;
+    }
     // The config the allocator would pick with a full batch on hand: when it takes more
     // items than are waiting, wait for them if that is safe.
-    if (options_.delayed_batching && may_wait && options_.objective != Objective::fixed &&
-        gap_s_[op] > 0 && more_coming(queues, op)) {
+    if (!full_pool && options_.delayed_batching && may_wait &&
+        options_.objective != Objective::fixed && gap_s_[op] > 0 && more_coming(queues, op)) {
       int full = choose_config(m, slack, options_.objective, model_, 1 << 30, fits);
       int missing = full >= 0 ? m.choices[full].batch - waiting : 0;
       if (missing > 0 && missing * gap_s_[op] + m.choices[full].latency_ms / 1000 <= slack)

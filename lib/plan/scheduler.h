@@ -10,8 +10,9 @@
 //   waiting items; only configs that fit the free cores and GPUs. When the config it would
 //   pick is busy (the GPU) and what is free is over twice as slow an item and misses the
 //   slack anyway, the op waits for the busy one. When the call would leave no core free
-//   while other items wait, a parallel op on the CPU takes the cheapest per item instead:
-//   on a full pool, core-seconds per item are what the job's end depends on.
+//   while other items wait or are on their way, a parallel op on the CPU takes the cheapest
+//   per item and batches as cheap does: on a full pool, core-seconds per item are what the
+//   job's end depends on, not the front item's slack.
 // - Safe delayed batching: an op with fewer items than its chosen batch waits for more only
 //   while work upstream (anywhere: running, waiting, or a source with frames left) will bring
 //   them, and the wait (the items missing x the time between arrivals) plus the full batch's
