@@ -1,7 +1,7 @@
 // Ops that run torch set its intra-op thread count from their `threads` knob right before
-// each invocation, for the calling worker thread only (the planner owns the sum). Also the few facts about torch that layers without
-// torch need (the profiler's knob space and hardware fingerprint): asked here, so no header
-// outside ops and models includes torch.
+// each invocation, for the calling worker thread only (the planner owns the sum). Also the few
+// facts about torch that layers without torch need (the profiler's knob space and hardware
+// fingerprint): asked here, so no header outside ops and models includes torch.
 #pragma once
 
 #include <string>

@@ -99,37 +99,37 @@ WriteOptions options_for(const std::string& codec, int width, int height, double
 TEST_CASE("VideoWriter round-trips frames, timestamps and content") {
   // threads 1: the encode op's one core, encoding on the calling thread; 0: every core.
   for (int threads : {0, 1})
-  for (const std::string codec : {"h264", "mpeg4"}) {
-    CAPTURE(codec);
-    CAPTURE(threads);
-    const fs::path path =
-        out_dir() / ("roundtrip-" + codec + "-" + std::to_string(threads) + ".mp4");
-    std::vector<Frame> written;
-    {
-      WriteOptions options = options_for(codec, 64, 48, 5.0);
-      options.threads = threads;
-      VideoWriter writer(path.string(), options);
-      for (int i = 0; i < 15; ++i) {
-        written.push_back(gradient(64, 48, i, i * 0.2));
-        writer.write(written.back());
+    for (const std::string codec : {"h264", "mpeg4"}) {
+      CAPTURE(codec);
+      CAPTURE(threads);
+      const fs::path path =
+          out_dir() / ("roundtrip-" + codec + "-" + std::to_string(threads) + ".mp4");
+      std::vector<Frame> written;
+      {
+        WriteOptions options = options_for(codec, 64, 48, 5.0);
+        options.threads = threads;
+        VideoWriter writer(path.string(), options);
+        for (int i = 0; i < 15; ++i) {
+          written.push_back(gradient(64, 48, i, i * 0.2));
+          writer.write(written.back());
+        }
+        CHECK(writer.frames_written() == 15);
+        writer.close();
       }
-      CHECK(writer.frames_written() == 15);
-      writer.close();
-    }
 
-    VideoReader reader(path.string(), ReadOptions{});
-    CHECK(reader.info().codec == codec);
-    CHECK(reader.info().fps == doctest::Approx(5.0).epsilon(0.01));
-    const std::vector<Frame> frames = read_back(path);
-    REQUIRE(frames.size() == 15);
-    for (size_t i = 0; i < frames.size(); ++i) {
-      CAPTURE(i);
-      CHECK(frames[i].width == 64);
-      CHECK(frames[i].height == 48);
-      CHECK(std::abs(frames[i].timestamp_s - i * 0.2) < 0.01);
-      for (double diff : channel_diff(frames[i], written[i])) CHECK(diff < 12.0);
+      VideoReader reader(path.string(), ReadOptions{});
+      CHECK(reader.info().codec == codec);
+      CHECK(reader.info().fps == doctest::Approx(5.0).epsilon(0.01));
+      const std::vector<Frame> frames = read_back(path);
+      REQUIRE(frames.size() == 15);
+      for (size_t i = 0; i < frames.size(); ++i) {
+        CAPTURE(i);
+        CHECK(frames[i].width == 64);
+        CHECK(frames[i].height == 48);
+        CHECK(std::abs(frames[i].timestamp_s - i * 0.2) < 0.01);
+        for (double diff : channel_diff(frames[i], written[i])) CHECK(diff < 12.0);
+      }
     }
-  }
 }
 
 TEST_CASE("VideoWriter keeps irregular timestamps and makes repeated ones increase") {
