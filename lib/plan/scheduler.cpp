@@ -160,23 +160,19 @@ std::optional<Decision> Scheduler::next(const std::vector<OpQueue>& queues,
       if (ideal >= 0 && ideal != k && !meets_slack && per_item_s(k) > 2 * per_item_s(ideal))
         continue;
     }
-    // On a full pool the cheapest batch is what keeps pace, and waiting for it costs no core:
-    // the free one runs the upstream ops that bring the items. The front item's slack does not
-    // bound the wait, only the batch's own time does.
-    if (full_pool && options_.delayed_batching && may_wait && gap_s_[op] > 0 &&
-        more_coming(queues, op)) {
-      int full = choose_config(m, slack, Objective::cheap, model_, 1 << 30, fits);
-      int missing = full >= 0 ? m.choices[full].batch - waiting : 0;
-      if (missing > 0 && missing * gap_s_[op] <= m.choices[full].latency_ms / 1000) continue;
-    }
     // The config the allocator would pick with a full batch on hand: when it takes more
-    // items than are waiting, wait for them if that is safe.
-    if (!full_pool && options_.delayed_batching && may_wait &&
-        options_.objective != Objective::fixed && gap_s_[op] > 0 && more_coming(queues, op)) {
-      int full = choose_config(m, slack, options_.objective, model_, 1 << 30, fits);
+    // items than are waiting, wait for them if that is safe. On a full pool that is the
+    // cheapest batch, which keeps pace, and the wait costs no core (the free one runs the
+    // upstream ops that bring the items): only the batch's own time bounds it, not the front
+    // item's slack.
+    if (options_.delayed_batching && may_wait && options_.objective != Objective::fixed &&
+        gap_s_[op] > 0 && more_coming(queues, op)) {
+      Objective objective = full_pool ? Objective::cheap : options_.objective;
+      int full = choose_config(m, slack, objective, model_, 1 << 30, fits);
       int missing = full >= 0 ? m.choices[full].batch - waiting : 0;
-      if (missing > 0 && missing * gap_s_[op] + m.choices[full].latency_ms / 1000 <= slack)
-        continue;
+      double batch_s = full >= 0 ? m.choices[full].latency_ms / 1000 : 0;
+      double wait_limit_s = full_pool ? batch_s : slack - batch_s;
+      if (missing > 0 && missing * gap_s_[op] <= wait_limit_s) continue;
     }
     if (options_.objective == Objective::fixed && options_.delayed_batching && may_wait &&
         gap_s_[op] > 0 && more_coming(queues, op)) {
