@@ -34,7 +34,34 @@ struct RunOptions {
   std::string trace;    // --trace FILE; "" for none
   double fail = 0;      // --fail: share of invocations made to fail, to exercise retries
   double straggle = 0;  // --straggle: share made five times slower, to exercise duplicates
+  std::vector<std::string> fail_configs;  // --fail-config OP[:KNOB=VALUE,...]
 };
+
+// --fail-config OP[:KNOB=VALUE[,KNOB=VALUE]...]: every invocation of OP at a config with those
+// values fails, to exercise setting a config aside.
+exec::BrokenConfig parse_fail_config(const std::string& text, const graph::Pipeline& pipeline) {
+  auto bad = [&](const std::string& why) {
+    return Error(ExitCode::usage, "--fail-config '" + text + "': " + why +
+                                      "; write OP[:KNOB=VALUE[,KNOB=VALUE]], e.g. objects:batch=4");
+  };
+  exec::BrokenConfig broken;
+  size_t colon = text.find(':');
+  broken.op = text.substr(0, colon);
+  if (!pipeline.spec.find_op(broken.op))
+    throw bad("the pipeline has no op named '" + broken.op + "'");
+  if (colon == std::string::npos) return broken;
+  std::string rest = text.substr(colon + 1);
+  for (size_t start = 0; start <= rest.size();) {
+    size_t end = std::min(rest.find(',', start), rest.size());
+    std::string pair = rest.substr(start, end - start);
+    size_t eq = pair.find('=');
+    if (eq == std::string::npos || eq == 0 || eq + 1 == pair.size())
+      throw bad("'" + pair + "' is not KNOB=VALUE");
+    broken.knobs[pair.substr(0, eq)] = pair.substr(eq + 1);
+    start = end + 1;
+  }
+  return broken;
+}
 
 std::atomic<bool> g_interrupted{false};
 
@@ -65,6 +92,8 @@ int run(const RunOptions& options) {
   exec_options.slo_s = slo_s.value_or(0);
   exec_options.inject_failures = options.fail;
   exec_options.inject_stragglers = options.straggle;
+  for (const std::string& text : options.fail_configs)
+    exec_options.broken_configs.push_back(parse_fail_config(text, pipeline));
 
   report::RunInfo info{
       options.pipeline, pipeline.spec.name, exec_options.out_dir, slo_s, prices, "", "", nullptr};
@@ -140,6 +169,10 @@ int run(const RunOptions& options) {
       if (v.truncated)
         std::cerr << "llama: warning: " << v.path << ": video is truncated or damaged; used the "
                   << v.frames_decoded << " frames before the damage (" << v.reason << ")\n";
+    for (const auto& op : result.ops)
+      for (const auto& [config, error] : op.set_aside)
+        std::cerr << "llama: warning: op '" << op.name << "' at " << config
+                  << " failed twice and was not used again (" << error << ")\n";
     if (isatty(STDERR_FILENO) || !options.json) report::print_table(std::cerr, info, result);
   }
   if (options.json) std::cout << report.dump() << "\n";
@@ -184,6 +217,10 @@ Command add_run_command(CLI::App& app) {
                   "make a share of parallel ops' invocations five times slower, e.g. 0.05, to "
                   "test that duplicated stragglers lose nothing (default 0)")
       ->check(CLI::Range(0.0, 0.5));
+  sub->add_option("--fail-config", options->fail_configs,
+                  "make every invocation of an op at some config fail, e.g. objects:batch=4 or "
+                  "objects:device=cuda, to test that the run sets it aside and goes on at the "
+                  "op's other configs (repeatable)");
   sub->add_flag("--json", options->json, "print the run summary (report.json) on stdout");
   sub->add_flag("--strict", options->strict,
                 "fail (non-zero exit) on a truncated input, an infeasible or a missed SLO");

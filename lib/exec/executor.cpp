@@ -101,6 +101,19 @@ std::string config_label(const plan::Choice& c) {
   return profile::format_config(profile::without_batch(c.config)) + " b" + std::to_string(c.batch);
 }
 
+// Whether --fail-config names this invocation's op and config.
+bool matches(const BrokenConfig& broken, const std::string& op, const plan::Choice& c) {
+  if (broken.op != op) return false;
+  for (const auto& [knob, value] : broken.knobs) {
+    auto it = c.config.find(knob);
+    std::string have = knob == "batch"        ? std::to_string(c.batch)
+                       : it == c.config.end() ? ""
+                                              : it->second;
+    if (have != value) return false;
+  }
+  return true;
+}
+
 class Run {
  public:
   Run(const graph::Pipeline& pipeline, const ops::OpRegistry& registry, const ExecOptions& options,
@@ -166,8 +179,13 @@ class Run {
     }
     for (NodeState& n : nodes_) {
       if (n.op < 0) continue;
-      n.stats.summary = n.instances.front()->op->summary();
-      for (auto& h : n.instances.front()->op->inputs_read()) result.videos.push_back(h);
+      // The first instance that still has its op: one whose config was set aside has none.
+      for (const auto& instance : n.instances)
+        if (instance->op) {
+          n.stats.summary = instance->op->summary();
+          for (auto& h : instance->op->inputs_read()) result.videos.push_back(h);
+          break;
+        }
       result.ops.push_back(n.stats);
     }
     return result;
@@ -275,7 +293,8 @@ class Run {
   void run_call(const std::shared_ptr<Call>& call, bool duplicate, int worker,
                 std::unique_lock<std::mutex>& lock) {
     const plan::OpModel& m = estimates_.ops[call->op];
-    const plan::Choice choice = m.choices[call->choice];  // a copy: the manager moves estimates
+    int k = call->choice;
+    plan::Choice choice = m.choices[k];  // a copy: the manager moves estimates
     int node = m.node;
     NodeState& n = nodes_[node];
     plan::Resources held = plan::held_on(choice, estimates_.pool);
@@ -309,6 +328,10 @@ class Run {
         }
         if (inject)
           throw Error(ExitCode::runtime, "op '" + n.stats.name + "': failure injected by --fail");
+        if (std::any_of(options_.broken_configs.begin(), options_.broken_configs.end(),
+                        [&](const BrokenConfig& b) { return matches(b, n.stats.name, choice); }))
+          throw Error(ExitCode::runtime, "op '" + n.stats.name + "' at " + config_label(choice) +
+                                             ": failure injected by --fail-config");
         if (slow)  // --straggle: five times the predicted latency (a wait of 4x, at least 0.1 s)
           std::this_thread::sleep_for(
               std::chrono::duration<double>(std::max(0.1, 4 * choice.latency_ms / 1000)));
@@ -316,16 +339,48 @@ class Run {
           instance->op->set_threads(threads);
           instance->threads = threads;
         }
-        if (m.source)
+        if (m.source) {
           more = instance->op->produce(static_cast<size_t>(call->source_items), out);
-        else
+        } else if (batch.size() <= static_cast<size_t>(choice.batch)) {
           instance->op->process(batch, out);
+        } else {  // a config taken over from one with a larger batch: calls of its own
+          for (size_t i = 0; i < batch.size(); i += choice.batch) {
+            std::vector<ops::Item> part(batch.begin() + i,
+                                        batch.begin() + std::min(batch.size(), i + choice.batch));
+            instance->op->process(part, out);
+          }
+        }
       });
     };
+    // A failure injected by --fail runs again as it was. A real one (a parallel op's runtime
+    // error; an op with state may have half-applied the batch) runs again on a fresh
+    // instance, since the failed one may be broken; if that fails too, the config itself is
+    // at fault (a CUDA out-of-memory at a large batch) and is set aside for the rest of the
+    // run, and the items run at the cheapest config left that fits in what this worker holds.
     auto [failed, message] = attempt();
-    if (failed != ExitCode::ok && (inject || (m.parallel && failed == ExitCode::runtime))) {
-      if (!inject) instance->op.reset();  // built again: the failure may have broken it
-      inject = false;
+    int real_failures = 0;
+    while (failed != ExitCode::ok) {
+      if (inject) {
+        inject = false;
+      } else if (!m.parallel || failed != ExitCode::runtime) {
+        break;
+      } else if (++real_failures < 2) {
+        instance->op.reset();
+      } else {
+        instance->op.reset();  // frees what the broken config held (GPU memory)
+        lock.lock();
+        n.stats.set_aside[config_label(choice)] = message;
+        int other = manager_.set_aside(call->op, k, static_cast<int>(call->items.size()), held);
+        instance->busy = false;
+        if (other >= 0) {
+          k = other;
+          choice = m.choices[k];
+          instance = acquire(n, choice);
+        }
+        lock.unlock();
+        if (other < 0) break;
+        real_failures = 0;
+      }
       ++retries;
       out.clear();
       if (m.parallel) batch = call->items;

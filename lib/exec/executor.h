@@ -13,6 +13,9 @@
 // A failed invocation runs once more before the run stops: always when the failure was
 // injected (before the op saw its items), and for a parallel op, which keeps no state
 // between invocations, on a fresh instance (the failed one may be broken: a CUDA error).
+// When that fails too, the config is set aside for the rest of the run and the items run at
+// the cheapest config left that holds no more (a CUDA out-of-memory at batch 8 goes on at a
+// smaller batch or on the CPU); the run stops only when no config is left.
 // An op with state is not retried after a real failure: it may have half-applied the batch.
 // A parallel op's invocation that runs past max(mean + 3 sd, 2 x mean) of its prediction
 // (1 ms or more) gets a copy on a free worker; the first result is handed on, the other
@@ -58,6 +61,13 @@ struct InvocationRecord {
   double deadline_s = 0;  // earliest deadline of its items (infinite: none)
 };
 
+// An op's configs that --fail-config breaks: those of the op named `op` with every one of
+// `knobs`' values (`batch` included).
+struct BrokenConfig {
+  std::string op;
+  std::map<std::string, std::string> knobs;
+};
+
 struct ExecOptions {
   std::vector<std::string> videos;  // the job's inputs, in order
   std::string out_dir;
@@ -81,6 +91,9 @@ struct ExecOptions {
   // predicted latency (a wait of 4x, at least 0.1 s, first): the straggler path under test
   // (llama run --straggle).
   double inject_stragglers = 0;
+  // Configs whose every invocation fails once the op is built, as on a broken device: the
+  // set-aside path under test (llama run --fail-config).
+  std::vector<BrokenConfig> broken_configs;
   uint64_t seed = 1;
 };
 
@@ -98,6 +111,9 @@ struct OpStats {
   size_t max_queue = 0;    // most items ever waiting for it
   int64_t retries = 0;     // invocations run again after they failed
   int64_t duplicates = 0;  // copies of stragglers (counted in invocations too)
+  // Configs that failed even on a fresh instance and were given no invocation after, with
+  // the error: "{device=cuda} b8" -> "op 'objects' (detect) failed: CUDA out of memory".
+  std::map<std::string, std::string> set_aside;
   nlohmann::json summary;
 };
 

@@ -20,7 +20,7 @@ int choose_config(const OpModel& op, double slack_s, Objective objective, const 
   Candidate fastest, cheapest, cheapest_fitting;
   for (int k = 0; k < static_cast<int>(op.choices.size()); ++k) {
     const Choice& c = op.choices[k];
-    if (fits && !fits(c)) continue;
+    if (c.set_aside || (fits && !fits(c))) continue;
     int taken = std::max(1, std::min(items, c.batch));
     Candidate x{k, op.latency_ms_at(k, taken) / 1000, 0, 0};
     x.per_item_s = x.seconds / taken;
@@ -41,7 +41,7 @@ int choose_config(const OpModel& op, double slack_s, Objective objective, const 
     case Objective::cheap:
       return cheapest.k;
     case Objective::fixed:
-      return fits && !fits(op.choices[0]) ? -1 : 0;
+      return op.choices[0].set_aside || (fits && !fits(op.choices[0])) ? -1 : 0;
     case Objective::slo:
       break;
   }

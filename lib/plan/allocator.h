@@ -16,8 +16,8 @@ namespace llama::plan {
 
 // An index into op.choices, for an invocation on `items` items (a config with a larger
 // batch runs them all, predicted by OpModel::latency_ms_at; one with a smaller batch takes
-// its batch). Only configs that `fits` (e.g. the free cores) are considered; -1 when none
-// fits. `op` must have at least one choice.
+// its batch). Only configs that `fits` (e.g. the free cores) and are not set aside are
+// considered; -1 when none is left. `op` must have at least one choice.
 int choose_config(const OpModel& op, double slack_s, Objective objective, const JobModel& model,
                   int items = 1 << 30, const std::function<bool(const Choice&)>& fits = {});
 

@@ -25,6 +25,9 @@ struct Choice {
   Resources held;
   // Sources only: the share of the video's frames this config emits (decode's fps knob).
   double source_share = 1;
+  // Failed during the run even on a fresh instance (a CUDA out-of-memory at a large batch, a
+  // device gone): no invocation is given this config again (Manager::set_aside).
+  bool set_aside = false;
 };
 
 struct OpModel {

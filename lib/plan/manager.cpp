@@ -4,6 +4,8 @@
 #include <cmath>
 #include <limits>
 
+#include "plan/allocator.h"
+
 namespace llama::plan {
 
 void Manager::observe_latency(int op, int choice, int items, double seconds) {
@@ -44,6 +46,18 @@ void Manager::observe_branch(int op, int64_t taken, int64_t seen) {
   if (seen <= 0) return;
   double rate = static_cast<double>(taken) / static_cast<double>(seen);
   model_.ops[op].branch_rate += kAlpha * (rate - model_.ops[op].branch_rate);
+}
+
+int Manager::set_aside(int op, int choice, int items, const Resources& held) {
+  OpModel& m = model_.ops[op];
+  m.choices[choice].set_aside = true;
+  auto fits = [&](const Choice& c) {
+    Resources r = held_on(c, model_.pool);
+    return r.cores <= held.cores && r.gpus <= held.gpus;
+  };
+  // Any slack: the items are late already, and what matters is that they run at all.
+  return choose_config(m, std::numeric_limits<double>::infinity(), Objective::cheap, model_, items,
+                       fits);
 }
 
 double Manager::frame_deadline_s(double start_s, double slo_s, int64_t index, double frames,

@@ -27,6 +27,12 @@ class Manager {
   void observe_fanout(int op, int64_t items_in, int64_t items_out);
   void observe_branch(int op, int64_t taken, int64_t seen);
 
+  // `choice` of `op` failed even on a fresh instance: it is set aside for the rest of the
+  // run. Returns the choice to run the same `items` at instead (in calls of its batch), the
+  // cheapest per item of those that hold no more than `held`, what the failed invocation's
+  // worker holds; -1 when none is left, and the run must stop.
+  int set_aside(int op, int choice, int items, const Resources& held);
+
   // Frame `index` of `frames` is due at start + lead + (SLO - lead) x (index + 1) / frames.
   // The lead is the time one frame takes through the pipeline (the plan's fill_s), so the
   // first frames are not due before any config could finish them; the last is due at the

@@ -65,6 +65,7 @@ nlohmann::json build_report(const RunInfo& info, const exec::RunResult& result) 
                    {"max_queue", s.max_queue},
                    {"retries", s.retries},
                    {"duplicates", s.duplicates},
+                   {"set_aside", s.set_aside},
                    {"mean_invocation_ms", s.invocations ? 1e3 * s.busy_s / s.invocations : 0.0},
                    {"cost", cost_json(info, cost)},
                    {"output", s.summary}});

@@ -92,4 +92,23 @@ for o in plan["ops"]:
     assert ran[o["op"]]["predicted_invocation_ms"] == o["latency_ms"]
 assert report["slo_met"] is True
 PY
+
+# The detector's batch of 4 fails wherever it runs, as a CUDA out-of-memory would: it is set
+# aside after a fresh instance fails too, the frames run at the op's other configs, the run
+# completes with the plain run's sightings, and stderr and report.json say what was dropped.
+expect_exit 0 "$llama" run "${p[@]}" --objective cheap --fail-config objects:batch=4 --out "$tmp/aside"
+expect_stderr_contains "op 'objects' at {device=cpu, threads="
+expect_stderr_contains "failed twice and was not used again"
+json_check "$tmp/aside/report.json" 'r["status"] == "complete" and r["scheduler"]["retries"] >= 2'
+json_check "$tmp/aside/report.json" 'all(c.endswith(" b4") for o in r["ops"] if o["name"] == "objects" for c in o["set_aside"]) and len([o for o in r["ops"] if o["name"] == "objects"][0]["set_aside"]) >= 1'
+json_check "$tmp/aside/report.json" '[o for o in r["ops"] if o["name"] == "objects"][0]["items_in"] == [o for o in r["ops"] if o["name"] == "motion"][0]["items_out"]'
+[[ $(wc -l <"$tmp/aside/sightings.jsonl") == $(wc -l <"$tmp/run/sightings.jsonl") ]] || fail "sightings lost after setting a config aside"
+# Every config broken: the run stops (exit 5), names the op, and keeps what it wrote.
+expect_exit 5 "$llama" run "${p[@]}" --objective cheap --fail-config objects --out "$tmp/none" --quiet
+expect_stderr_contains "objects"
+json_check "$tmp/none/report.json" 'r["status"] == "incomplete"'
+for bad in nosuchop:batch=4 objects:batch objects:=4; do
+  expect_exit 2 "$llama" run "${p[@]}" --fail-config "$bad" --out "$tmp/bad" --quiet
+  expect_stderr_contains "--fail-config"
+done
 echo "ok"

@@ -169,3 +169,49 @@ ops:
   CHECK_FALSE(fs::exists(w.dir / "out" / "dropped.jsonl"));
   CHECK(r.ops.size() == 2);
 }
+
+TEST_CASE("a config that fails on a fresh instance too is set aside; the run goes on without it") {
+  Workspace w;
+  w.pipeline = std::make_unique<graph::Pipeline>(
+      graph::load_pipeline_text(R"(ops:
+  - {name: decode, op: decode}
+  - {name: blur, op: blur, input: decode, params: {target: frame}, knobs: {batch: [4, 1]}}
+  - {name: out, op: sink, input: blur}
+)",
+                                (w.dir / "p.yaml").string(), ops::builtin_registry().catalog()));
+  // Batch 4 is the cheaper per item (1 ms a frame against 2), so it runs first.
+  plan::JobModel model = plan::fixed_job_model(*w.pipeline, {2, 0, ""}, {40, 10});
+  plan::OpModel& blur = model.ops[1];
+  REQUIRE(blur.name == "blur");
+  blur.choices[0].latency_ms = 4;
+  plan::Choice one = blur.choices[0];
+  one.batch = 1;
+  one.config["batch"] = "1";
+  one.latency_ms = 2;
+  blur.choices.push_back(one);
+
+  exec::ExecOptions options;
+  options.videos = {w.video};
+  options.out_dir = (w.dir / "out").string();
+  options.model = &model;
+  options.initial = {0, 0, 0};
+  options.objective = plan::Objective::cheap;
+  options.broken_configs = {{"blur", {{"batch", "4"}}}};
+  auto r = exec::run_pipeline(*w.pipeline, ops::builtin_registry(), options);
+  REQUIRE(r.complete);
+  const exec::OpStats& s = stats(r, "blur");
+  REQUIRE(s.set_aside.size() == 1);
+  CHECK(s.set_aside.begin()->first.find("b4") != std::string::npos);
+  CHECK(s.set_aside.begin()->second.find("--fail-config") != std::string::npos);
+  CHECK(s.retries >= 2);  // on a fresh instance, then at batch 1 (per call that failed)
+  CHECK(s.items_out == 40);
+  for (const auto& [config, calls] : s.configs) CHECK(config.find("b1") != std::string::npos);
+  CHECK(w.records("out.jsonl").size() == 40);
+
+  // With no config left, the run stops and names the op.
+  options.broken_configs = {{"blur", {}}};
+  auto stopped = exec::run_pipeline(*w.pipeline, ops::builtin_registry(), options);
+  CHECK_FALSE(stopped.complete);
+  CHECK(stopped.failure == ExitCode::runtime);
+  CHECK(stopped.error.find("blur") != std::string::npos);
+}

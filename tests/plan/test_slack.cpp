@@ -1,6 +1,7 @@
 #include <doctest/doctest.h>
 
 #include "plan/allocator.h"
+#include "plan/manager.h"
 #include "plan/slack.h"
 #include "plan_fixtures.h"
 
@@ -102,4 +103,26 @@ TEST_CASE("behind the pace, a parallel op takes the most items per core-second")
   CHECK(plan::choose_config(m.ops[0], 0.01, plan::Objective::slo, m) == 1);  // alone: fastest
   m.ops[0].parallel = true;
   CHECK(plan::choose_config(m.ops[0], 0.01, plan::Objective::slo, m) == 0);  // copies: cheapest
+}
+
+TEST_CASE("a config set aside is never chosen again; its items go to the cheapest left") {
+  // 1 core: batch 4 at 200 ms (50 ms an item), batch 1 at 60 ms; 2 cores: batch 1 at 40 ms.
+  plan::JobModel m =
+      job({op("d", {}, {choice(200, 4, 1), choice(60, 1, 1), choice(40, 1, 2)})}, {{0}}, 100, 2);
+  m.ops[0].parallel = true;
+  plan::Manager manager(m);
+  CHECK(plan::choose_config(m.ops[0], 10, plan::Objective::cheap, m, 4) == 0);
+  // The batch of 4 failed on its 1 core: the 2-core config does not fit in what is held.
+  CHECK(manager.set_aside(0, 0, 4, {1, 0}) == 1);
+  CHECK(m.ops[0].choices[0].set_aside);
+  CHECK(plan::choose_config(m.ops[0], 10, plan::Objective::cheap, m, 4) == 1);
+  CHECK(plan::choose_config(m.ops[0], 0.001, plan::Objective::fast, m, 4) == 2);
+  // Holding both cores, the 2-core config is the one left when batch 1 fails too.
+  CHECK(manager.set_aside(0, 1, 1, {2, 0}) == 2);
+  CHECK(manager.set_aside(0, 2, 1, {2, 0}) == -1);
+  CHECK(plan::choose_config(m.ops[0], 10, plan::Objective::slo, m, 1) == -1);
+  // A static plan's only config, set aside: nothing is left to run.
+  plan::JobModel fixed = job({op("d", {}, {choice(60, 1, 1)})}, {{0}}, 100, 2);
+  fixed.ops[0].choices[0].set_aside = true;
+  CHECK(plan::choose_config(fixed.ops[0], 10, plan::Objective::fixed, fixed) == -1);
 }
