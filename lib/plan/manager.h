@@ -20,9 +20,9 @@ class Manager {
 
   // An invocation of `op` at `choice` on `items` items took `seconds`. Its ratio to the
   // prediction for that many items moves, by exponential smoothing, the estimate of every
-  // choice of the op that holds the same cores and GPUs (each batch size keeps its profiled
-  // shape). A choice with no estimate at all (latency 0) takes the first observation, scaled
-  // per item.
+  // choice of the op on the same device (CPU, or GPU), each keeping its profiled ratio to
+  // the others. A choice with no estimate at all (latency 0) takes the first observation,
+  // scaled per item.
   void observe_latency(int op, int choice, int items, double seconds);
   void observe_fanout(int op, int64_t items_in, int64_t items_out);
   void observe_branch(int op, int64_t taken, int64_t seen);

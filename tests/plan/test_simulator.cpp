@@ -114,11 +114,14 @@ TEST_CASE("feedback: a crowd raises the fan-out, the estimates follow it") {
   CHECK(estimates.ops[1].fanout == doctest::Approx(6).epsilon(0.05));
   manager.observe_branch(1, 1, 4);
   CHECK(estimates.ops[1].branch_rate == doctest::Approx(1 - 0.2 * 0.75));
+  estimates.ops[1].choices.push_back(plan_test::choice(5, 1, 1, 1));  // on a GPU
   manager.observe_latency(1, 0, 1, 0.060);  // 1.5x the 40 ms predicted: 1 + 0.2 x 0.5
   CHECK(estimates.ops[1].choices[0].latency_ms == doctest::Approx(44));
-  // The batch of 4 on the same core moves with it; 2 cores are other resources.
+  // Every CPU config moves with it, the batch of 4 and 2 cores alike; the GPU is another
+  // device.
   CHECK(estimates.ops[1].choices[2].latency_ms == doctest::Approx(110));
-  CHECK(estimates.ops[1].choices[1].latency_ms == doctest::Approx(15));
+  CHECK(estimates.ops[1].choices[1].latency_ms == doctest::Approx(16.5));
+  CHECK(estimates.ops[1].choices[3].latency_ms == doctest::Approx(5));
   // A partial batch counts against its own prediction: 2 items at the batch-4 config are
   // 44 + (110 - 44) / 3 = 66 ms; taking just that moves nothing.
   manager.observe_latency(1, 2, 2, 0.066);
