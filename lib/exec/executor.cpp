@@ -352,11 +352,11 @@ class Run {
         }
       });
     };
-    // A failure injected by --fail runs again as it was. A real one (a parallel op's runtime
-    // error; an op with state may have half-applied the batch) runs again on a fresh
-    // instance, since the failed one may be broken; if that fails too, the config itself is
-    // at fault (a CUDA out-of-memory at a large batch) and is set aside for the rest of the
-    // run, and the items run at the cheapest config left that fits in what this worker holds.
+    // A failure injected by --fail runs again as it was. A real one runs again only for a
+    // parallel op (an op with state may have half-applied the batch), on a fresh instance,
+    // since the failed one may be broken; if that fails too, the config itself is at fault (a
+    // CUDA out-of-memory at a large batch) and is set aside for the rest of the run, and the
+    // items run at the cheapest config left that fits in what this worker holds.
     auto [failed, message] = attempt();
     int real_failures = 0;
     while (failed != ExitCode::ok) {
