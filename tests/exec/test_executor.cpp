@@ -24,9 +24,19 @@ struct Workspace {
   }
   ~Workspace() { fs::remove_all(dir); }
 
-  exec::RunResult run(const std::string& yaml, exec::ExecOptions options = {}) {
+  const graph::Pipeline& load(const std::string& yaml) {
     pipeline = std::make_unique<graph::Pipeline>(graph::load_pipeline_text(
         yaml, (dir / "p.yaml").string(), ops::builtin_registry().catalog()));
+    return *pipeline;
+  }
+
+  exec::RunResult run(const std::string& yaml, exec::ExecOptions options = {}) {
+    load(yaml);
+    return run_loaded(std::move(options));
+  }
+
+  // Runs the pipeline load() made, on the clip unless `options` names videos.
+  exec::RunResult run_loaded(exec::ExecOptions options) {
     if (options.videos.empty()) options.videos = {video};
     options.out_dir = (dir / "out").string();
     return exec::run_pipeline(*pipeline, ops::builtin_registry(), options);
@@ -172,15 +182,13 @@ ops:
 
 TEST_CASE("a config that fails on a fresh instance too is set aside; the run goes on without it") {
   Workspace w;
-  w.pipeline = std::make_unique<graph::Pipeline>(
-      graph::load_pipeline_text(R"(ops:
+  const graph::Pipeline& pipeline = w.load(R"(ops:
   - {name: decode, op: decode}
   - {name: blur, op: blur, input: decode, params: {target: frame}, knobs: {batch: [4, 1]}}
   - {name: out, op: sink, input: blur}
-)",
-                                (w.dir / "p.yaml").string(), ops::builtin_registry().catalog()));
+)");
   // Batch 4 is the cheaper per item (1 ms a frame against 2), so it runs first.
-  plan::JobModel model = plan::fixed_job_model(*w.pipeline, {2, 0, ""}, {40, 10});
+  plan::JobModel model = plan::fixed_job_model(pipeline, {2, 0, ""}, {40, 10});
   plan::OpModel& blur = model.ops[1];
   REQUIRE(blur.name == "blur");
   blur.choices[0].latency_ms = 4;
@@ -191,13 +199,11 @@ TEST_CASE("a config that fails on a fresh instance too is set aside; the run goe
   blur.choices.push_back(one);
 
   exec::ExecOptions options;
-  options.videos = {w.video};
-  options.out_dir = (w.dir / "out").string();
   options.model = &model;
   options.initial = {0, 0, 0};
   options.objective = plan::Objective::cheap;
   options.broken_configs = {{"blur", {{"batch", "4"}}}};
-  auto r = exec::run_pipeline(*w.pipeline, ops::builtin_registry(), options);
+  auto r = w.run_loaded(options);
   REQUIRE(r.complete);
   const exec::OpStats& s = stats(r, "blur");
   REQUIRE(s.set_aside.size() == 1);
@@ -210,7 +216,7 @@ TEST_CASE("a config that fails on a fresh instance too is set aside; the run goe
 
   // With no config left, the run stops and names the op.
   options.broken_configs = {{"blur", {}}};
-  auto stopped = exec::run_pipeline(*w.pipeline, ops::builtin_registry(), options);
+  auto stopped = w.run_loaded(options);
   CHECK_FALSE(stopped.complete);
   CHECK(stopped.failure == ExitCode::runtime);
   CHECK(stopped.error.find("blur") != std::string::npos);
