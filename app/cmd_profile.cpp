@@ -127,8 +127,9 @@ int profile_command(const ProfileCommandOptions& options) {
     else
       std::cerr << "llama: profiled " << pipeline.spec.name << ": " << result.measured
                 << " new entries, " << result.cached << " already in the store, " << pruned
-                << " pruned, in " << static_cast<int>(result.wall_s * 10 + 0.5) / 10.0
-                << "s; saved to " << store.path() << "\n";
+                << " pruned, in " << static_cast<int>(result.wall_s * 10 + 0.5) / 10.0 << "s ("
+                << result.passes << (result.passes == 1 ? " pass" : " passes")
+                << " over the ops); saved to " << store.path() << "\n";
     if (result.budget_spent)
       std::cerr << "llama: warning: the --budget " << options.budget
                 << " was spent before every config was measured; run llama profile again (or "

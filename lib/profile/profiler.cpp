@@ -43,6 +43,8 @@ constexpr double kMinConfigShareS = 0.2;
 // this shared machine's load; 0.25 s of them spans both (bench-predictions: motion's error
 // came from such means).
 constexpr double kMinTimedS = 0.25;
+// Each entry is timed in this many slices, one per pass over all the ops (see measure_all).
+constexpr int kPasses = 3;
 
 // Reads every cache line of the items' pixels and masks. In a pipeline an op gets items its
 // producer has just written, hot in the cache; the captured items the profiler cycles
@@ -99,6 +101,15 @@ struct Capture {
   std::string error;            // it failed at its first config
   std::string failed_upstream;  // the op upstream whose failure left this one without items
 };
+
+// An op at one config, built once and timed in every pass.
+struct Instance {
+  std::unique_ptr<ops::Op> op;
+  size_t next = 0;    // the next captured item to give it
+  bool warm = false;  // its untimed first invocation is done
+};
+
+using TimedKey = std::pair<int, EntryKey>;  // graph node, store entry
 
 class Profiler {
  public:
@@ -180,8 +191,9 @@ class Profiler {
           continue;
         }
         EntryKey key = entry_key(t, c);
-        bool fresh = !options_.force || captured_keys_.count(key);  // measured by this run
-        const LatencyStats* known = fresh && !provisional_.count(key) ? store_.find(key) : nullptr;
+        bool fresh = !options_.force || timed_keys_.count(key);  // measured by this run
+        bool again = retime_.count({t.node, key}) > 0;
+        const LatencyStats* known = fresh && !again ? store_.find(key) : nullptr;
         std::optional<double> mean = visit(c, known);
         if (mean) measured[base][batch] = *mean;
       }
@@ -323,9 +335,11 @@ class Profiler {
     if (!ran) return;  // one item at a time is not a batch size this op may run at
     EntryKey key = entry_key(t, *ran);
     if (!options_.force && store_.find(key)) return;
-    store_.put(key, compute_stats(std::vector<double>(runs_ms.begin() + 1, runs_ms.end())));
-    captured_keys_.insert(key);
-    if (total_ms < kMinTimedS * 1000) provisional_.insert(key);
+    std::vector<double>& samples = samples_[{t.node, key}];
+    samples.assign(runs_ms.begin() + 1, runs_ms.end());
+    store_.put(key, compute_stats(samples));
+    timed_keys_.insert(key);
+    if (total_ms < kMinTimedS * 1000) retime_.insert({t.node, key});
   }
 
   void save_rates() {
@@ -343,17 +357,104 @@ class Profiler {
     return std::max(0.0, std::chrono::duration<double>(deadline_ - Clock::now()).count());
   }
 
+  // Every entry is timed in kPasses slices, one per pass over all the ops, so that its mean
+  // spans the whole profile rather than a fraction of a second of it. This shared machine's
+  // speed moves by 20-50% from one second to the next (libavcodec alone decoding vtest.avi
+  // in a loop, one process: 0.39-0.60 ms a frame from one 0.3 s pass to the next); a run
+  // lasts many seconds and averages that out, and an entry timed in one 0.25 s slice did not
+  // (bench-predictions: 4 of 10 trials within issue 4's error targets).
   void measure_all() {
-    double remaining_cost = 0;
-    for (const OpTarget& t : targets_) remaining_cost += cost_weight(t);
+    // What each op may spend over all the passes: the budget left after the capture, split
+    // in proportion to the ops' first-config costs.
+    double total_weight = 0;
+    for (const OpTarget& t : targets_) total_weight += cost_weight(t);
+    double budget = seconds_left();
+    for (const OpTarget& t : targets_) op_share_[t.node] = budget * cost_weight(t) / total_weight;
+    for (int pass = 0; pass < kPasses; ++pass) {
+      if (pass > 0) {
+        retime_.clear();
+        for (const auto& [key, runs] : samples_) retime_.insert(key);
+      }
+      measure_pass();
+      if (result_.interrupted || result_.budget_spent) break;
+      ++result_.passes;
+    }
+    retime_.clear();
+    finish_instances();
+    count_outcomes();
+  }
+
+  void measure_pass() {
+    for (const OpTarget& t : targets_) {
+      if (t.configs.empty() || !t.error.empty()) continue;
+      const Capture* cap = captures_.count(t.node) ? &captures_[t.node] : nullptr;
+      int to_measure = count_to_measure(t);
+      std::set<Config>& failed_bases = failed_bases_[t.node];
+      int tried = 0;
+      walk(t, [&](const Config& c, const LatencyStats* known) -> std::optional<double> {
+        if (known) return known->mean_ms;
+        TimedKey key{t.node, entry_key(t, c)};
+        // What an earlier pass (or the capture) measured stands wherever this pass cannot
+        // time the config again.
+        auto so_far = [&]() -> std::optional<double> {
+          if (!samples_.count(key) || samples_[key].empty()) return std::nullopt;
+          return store_.find(key.second)->mean_ms;
+        };
+        if (result_.interrupted || cancelled(options_)) {
+          result_.interrupted = true;
+          return so_far();
+        }
+        if (seconds_left() <= 0) {
+          result_.budget_spent = true;
+          return so_far();
+        }
+        if (!is_source(t) && (!cap || cap->in.empty())) {
+          if (told_no_items_.insert(t.node).second) {
+            if (cap && !cap->failed_upstream.empty())
+              note("op '" + t.op->name + "': not timed, since op '" + cap->failed_upstream +
+                   "' upstream failed and no items reached it");
+            else
+              note("op '" + t.op->name + "': no items reached it in the " +
+                   std::to_string(options_.sample) +
+                   " sampled frames, so it was not timed (raise --sample)");
+          }
+          return std::nullopt;
+        }
+        if (failed_bases.count(without_batch(c))) {  // said once; other batches fail alike
+          failed_.insert(key);
+          return so_far();
+        }
+        // A config's allotment is set when it is first timed: an even part of what the op
+        // has not yet given out, and each pass's slice of it a kPasses-th part.
+        auto allot = allot_.find(key);
+        if (allot == allot_.end()) {
+          double left = std::max(0.0, op_share_[t.node] - allotted_[t.node]);
+          double share = std::max(kMinConfigShareS, left / std::max(1, to_measure - tried));
+          allotted_[t.node] += share;
+          allot = allot_.emplace(key, share).first;
+        }
+        ++tried;
+        std::string error;
+        if (!time_slice(t, c, cap, allot->second / kPasses, key, error)) {
+          failed_.insert(key);
+          failed_bases.insert(without_batch(c));
+          note("op '" + t.op->name + "' failed at " + format_config(c) + ": " + error);
+          return so_far();
+        }
+        if (samples_[key].empty()) return std::nullopt;
+        store_.put(key.second, compute_stats(samples_[key]));
+        timed_keys_.insert(key.second);
+        return store_.find(key.second)->mean_ms;
+      });
+      store_.save();
+    }
+  }
+
+  // What the result says of each op, once every pass is done.
+  void count_outcomes() {
     for (size_t i = 0; i < targets_.size(); ++i) {
       const OpTarget& t = targets_[i];
       OpOutcome& o = result_.ops[i];
-      double weight = cost_weight(t);
-      // This op's share of what is left; what it does not use rolls on to the next ops.
-      double share = remaining_cost > 0 ? seconds_left() * weight / remaining_cost : 0;
-      remaining_cost -= weight;
-      auto op_start = Clock::now();
       if (t.configs.empty()) continue;
       if (!t.error.empty()) {
         o.failed = o.configs;
@@ -361,76 +462,17 @@ class Profiler {
         note("op '" + t.op->name + "' cannot be profiled: " + t.error);
         continue;
       }
-      const Capture* cap = captures_.count(t.node) ? &captures_[t.node] : nullptr;
-      int to_measure = count_to_measure(t);
-      bool told_no_items = false;
-      std::set<Config> failed_bases;
-      int tried = 0;
       o.pruned = walk(t, [&](const Config& c, const LatencyStats* known) -> std::optional<double> {
+        TimedKey key{t.node, entry_key(t, c)};
         if (known) {
-          ++(captured_keys_.count(entry_key(t, c)) ? o.measured : o.cached);
+          ++(samples_.count(key) ? o.measured : o.cached);
           return known->mean_ms;
         }
-        // A provisional capture timing stands wherever this config cannot be timed again.
-        auto kept = [&]() -> std::optional<double> {
-          if (!provisional_.count(entry_key(t, c))) return std::nullopt;
-          ++o.measured;
-          return store_.find(entry_key(t, c))->mean_ms;
-        };
-        if (result_.interrupted || cancelled(options_)) {
-          result_.interrupted = true;
-          if (auto mean = kept()) return mean;
-          ++o.skipped;
-          return std::nullopt;
-        }
-        if (seconds_left() <= 0) {
-          result_.budget_spent = true;
-          if (auto mean = kept()) return mean;
-          ++o.skipped;
-          return std::nullopt;
-        }
-        if (!is_source(t) && (!cap || cap->in.empty())) {
-          if (!told_no_items && cap && !cap->failed_upstream.empty())
-            note("op '" + t.op->name + "': not timed, since op '" + cap->failed_upstream +
-                 "' upstream failed and no items reached it");
-          else if (!told_no_items)
-            note("op '" + t.op->name + "': no items reached it in the " +
-                 std::to_string(options_.sample) +
-                 " sampled frames, so it was not timed (raise --sample)");
-          told_no_items = true;
-          ++o.skipped;
-          return std::nullopt;
-        }
-        if (failed_bases.count(without_batch(c))) {  // said once; other batches fail alike
-          ++o.failed;
-          return std::nullopt;
-        }
-        double spent = seconds_since(op_start);
-        double config_share = std::max(
-            kMinConfigShareS, std::max(0.0, share - spent) / std::max(1, to_measure - tried));
-        ++tried;
-        std::string error;
-        LatencyStats stats = time_config(t, c, cap, config_share, error);
-        if (!error.empty() || stats.n < 1) {
-          if (auto mean = kept()) return mean;
-        }
-        if (!error.empty()) {
-          ++o.failed;
-          failed_bases.insert(without_batch(c));
-          note("op '" + t.op->name + "' failed at " + format_config(c) + ": " + error);
-          return std::nullopt;
-        }
-        if (stats.n < 1) {
-          ++o.skipped;
-          return std::nullopt;
-        }
-        store_.put(entry_key(t, c), stats);
-        ++o.measured;
-        return stats.mean_ms;
+        ++(failed_.count(key) ? o.failed : o.skipped);
+        return std::nullopt;
       });
       if (o.failed > 0 && o.measured == 0 && o.cached == 0)
         result_.failed_ops.push_back(t.op->name);
-      store_.save();
     }
   }
 
@@ -452,77 +494,119 @@ class Profiler {
     return n;
   }
 
-  // Times one config; `error` is set (and the stats are empty) when the op throws.
-  LatencyStats time_config(const OpTarget& t, const Config& config, const Capture* cap,
-                           double share_s, std::string& error) {
-    if (options_.on_progress) options_.on_progress({t.op->name, config, seconds_left()});
-    std::vector<double> samples;
-    size_t batch = static_cast<size_t>(batch_of(config));
-    try {
-      std::unique_ptr<ops::Op> op = build(t, config);
-      size_t next = 0;
-      // One invocation: a batch of captured items (cycling), or a source's produce().
-      auto invoke = [&]() -> std::optional<double> {
+  // An op instance lives from pass to pass, so only its first invocation is a warm-up, and a
+  // source reads on through its input instead of timing the same first seconds again.
+  Instance& instance(const OpTarget& t, const Config& config, const TimedKey& key) {
+    Instance& in = instances_[key];
+    if (!in.op) {
+      in.op = build(t, config);
+      in.next = 0;
+      in.warm = false;
+    }
+    return in;
+  }
+
+  void finish_instances() {
+    for (auto& [key, in] : instances_) {
+      try {
         std::vector<ops::Item> out;
-        if (is_source(t)) {
-          auto t0 = Clock::now();
-          bool more = op->produce(batch, out);
-          double ms = seconds_since(t0) * 1000;
-          if (out.empty() && !more) return std::nullopt;  // the input is used up
-          return ms;
-        }
-        std::vector<ops::Item> in;
-        for (size_t k = 0; k < batch; ++k) {
-          in.push_back(cap->in[next]);
-          next = (next + 1) % cap->in.size();
-        }
-        warm(in);
+        if (in.op) in.op->finish(out);  // close what sinks and encoders opened
+      } catch (const std::exception& e) {
+        note("op '" + pipeline_.graph.nodes()[key.first].op->name +
+             "' failed while closing: " + what_of(e));
+      }
+    }
+    instances_.clear();
+  }
+
+  // Times one slice of one config, adding its runs to samples_[key]. Returns false (with
+  // `error`) when the op throws.
+  bool time_slice(const OpTarget& t, const Config& config, const Capture* cap, double share_s,
+                  const TimedKey& key, std::string& error) {
+    if (options_.on_progress) options_.on_progress({t.op->name, config, seconds_left()});
+    std::vector<double>& samples = samples_[key];
+    size_t batch = static_cast<size_t>(batch_of(config));
+    // One invocation: a batch of captured items (cycling), or a source's produce(). Nothing
+    // when a source's input is used up.
+    auto run_once = [&](Instance& in) -> std::optional<double> {
+      std::vector<ops::Item> out;
+      if (is_source(t)) {
         auto t0 = Clock::now();
-        op->process(in, out);
-        return seconds_since(t0) * 1000;
-      };
-      auto config_start = Clock::now();
-      auto last_progress = config_start;
-      if (invoke()) {  // warm-up: first-touch allocations, lazy model init, caches
-        while (true) {
-          if (cancelled(options_)) {
-            result_.interrupted = true;
+        bool more = in.op->produce(batch, out);
+        double ms = seconds_since(t0) * 1000;
+        if (out.empty() && !more) return std::nullopt;
+        return ms;
+      }
+      std::vector<ops::Item> items;
+      for (size_t k = 0; k < batch; ++k) {
+        items.push_back(cap->in[in.next]);
+        in.next = (in.next + 1) % cap->in.size();
+      }
+      warm(items);
+      auto t0 = Clock::now();
+      in.op->process(items, out);
+      return seconds_since(t0) * 1000;
+    };
+    // A timed invocation. A new instance's first one is a warm-up, not timed: first-touch
+    // allocations, lazy model init, caches. A source at the end of its input starts again
+    // on a new instance.
+    auto invoke = [&]() -> std::optional<double> {
+      for (int attempt = 0; attempt < 2; ++attempt) {
+        Instance& in = instance(t, config, key);
+        if (!in.warm) {
+          in.warm = true;
+          if (!run_once(in)) return std::nullopt;  // a source with nothing to read
+        }
+        if (std::optional<double> ms = run_once(in)) return ms;
+        std::vector<ops::Item> out;
+        in.op->finish(out);
+        in.op.reset();
+      }
+      return std::nullopt;
+    };
+    try {
+      auto slice_start = Clock::now();
+      auto last_progress = slice_start;
+      int64_t in_slice = 0;
+      while (true) {
+        if (cancelled(options_)) {
+          result_.interrupted = true;
+          break;
+        }
+        if (seconds_left() <= 0) {
+          result_.budget_spent = true;
+          break;
+        }
+        std::optional<double> ms = invoke();
+        if (!ms) break;
+        samples.push_back(*ms);
+        ++in_slice;
+        int64_t n = static_cast<int64_t>(samples.size());
+        if (in_slice >= kMaxRuns / kPasses) break;
+        double elapsed = seconds_since(slice_start);
+        if (n >= kMinRuns) {
+          if (elapsed >= std::min(kMinTimedS / kPasses, share_s) &&
+              stable_within(compute_stats(samples), kStableFraction))
             break;
-          }
-          if (seconds_left() <= 0) {
-            result_.budget_spent = true;
-            break;
-          }
-          std::optional<double> ms = invoke();
-          if (!ms) break;
-          samples.push_back(*ms);
-          int64_t n = static_cast<int64_t>(samples.size());
-          if (n >= kMaxRuns) break;
-          double elapsed = seconds_since(config_start);
-          if (n >= kMinRuns) {
-            if (elapsed >= std::min(kMinTimedS, share_s) &&
-                stable_within(compute_stats(samples), kStableFraction))
-              break;
-            if (elapsed >= share_s) break;
-          } else if (elapsed + *ms / 1000 > 2 * share_s) {
-            // Time does not allow 3 runs: one more would take this config past twice its
-            // share, and every config after it would pay. A mean from 1-2 runs of a slow
-            // invocation is still worth far more to the planner than none.
-            break;
-          }
-          if (options_.on_progress && seconds_since(last_progress) > 0.25) {
-            options_.on_progress({t.op->name, config, seconds_left()});
-            last_progress = Clock::now();
-          }
+          if (elapsed >= share_s) break;
+        } else if (elapsed + *ms / 1000 > 2 * share_s) {
+          // Time does not allow 3 runs in this slice: one more would take this config past
+          // twice its share, and every config after it would pay. A mean from 1-2 runs of a
+          // slow invocation is still worth far more to the planner than none, and the next
+          // passes add to it.
+          break;
+        }
+        if (options_.on_progress && seconds_since(last_progress) > 0.25) {
+          options_.on_progress({t.op->name, config, seconds_left()});
+          last_progress = Clock::now();
         }
       }
-      std::vector<ops::Item> out;
-      op->finish(out);  // close what sinks and encoders opened
     } catch (const std::exception& e) {
       error = what_of(e);
-      return {};
+      instances_.erase(key);
+      return false;
     }
-    return compute_stats(samples);
+    return true;
   }
 
   const graph::Pipeline& pipeline_;
@@ -537,8 +621,18 @@ class Profiler {
   std::map<int, Capture> captures_;
   std::map<int, FanoutRecord> fanouts_;
   std::map<int, BranchRate> branches_;
-  std::set<EntryKey> captured_keys_;  // entries the capture measured
-  std::set<EntryKey> provisional_;    // of those, the ones to time again if there is time
+  // Keyed by op and entry, since two ops of one kind (two trackers) share entries.
+  std::map<TimedKey, std::vector<double>> samples_;  // every run this profile timed
+  std::map<TimedKey, Instance> instances_;           // kept from pass to pass
+  std::set<TimedKey> retime_;      // what the current pass times again: a short capture timing
+                                   // in the first pass, everything timed in the later ones
+  std::set<TimedKey> failed_;      // threw, or its config less batch did
+  std::set<EntryKey> timed_keys_;  // entries this profile measured, by whichever op
+  std::map<int, std::set<Config>> failed_bases_;  // node -> configs (less batch) that threw
+  std::map<int, double> op_share_;                // node -> seconds it may spend, over all passes
+  std::map<int, double> allotted_;                // node -> seconds of that given to its configs
+  std::map<TimedKey, double> allot_;              // seconds a config may spend, over all passes
+  std::set<int> told_no_items_;
   ProfileResult result_;
 };
 

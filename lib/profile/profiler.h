@@ -9,15 +9,20 @@
 //     rates (taken / seen per `when:`) come from this run, and so does the first config's
 //     entry at the batch the capture ran it at (after a warm-up invocation). The capture
 //     always runs to its end (bar Ctrl-C): without it nothing downstream can be timed.
-//  2. Measure. Each op, at each config of its knob space: a fresh op instance, one warm-up
-//     invocation discarded, then timed invocations on batches of the captured items (cycling
-//     through them) until the mean is known within +-5% at 95%, or the config's share of the
-//     budget is spent (at least 3 timed runs, unless a 3rd would take the config past twice its
-//     share). Sources time produce() from the start of the input. Batch sizes go in the pipeline's
-//     order; after each one, configs that prune.h's rule drops are not measured at the next.
-//  3. Budget. The budget is split over the ops in proportion to their first-config cost in
-//     the capture (what is left rolls on to the next op), and over an op's configs evenly.
-//     When it is spent, or `cancel` is set, measuring stops; what was measured is kept.
+//  2. Measure. Each op, at each config of its knob space: one op instance, its first
+//     invocation a warm-up discarded, then timed invocations on batches of the captured items
+//     (cycling through them), or of produce() for a source, which reads on through its input.
+//     The timing comes in 3 slices, one per pass over all the ops, so every entry's mean spans
+//     the whole profile: this shared machine's speed moves by 20-40% within seconds. A slice
+//     ends once the mean of all the config's runs is known within +-5% at 95% (after at least
+//     a third of 0.25 s), or at its third of the config's share of the budget (at least 3 timed
+//     runs, unless a 3rd would take the slice past twice its share). Batch sizes go in the
+//     pipeline's order; after each one, configs that prune.h's rule drops are not measured at
+//     the next.
+//  3. Budget. What is left after the capture is split over the ops in proportion to their
+//     first-config cost in the capture, and an op's share evenly over its configs as each is
+//     first timed. When it is spent, or `cancel` is set, measuring stops; what was measured
+//     is kept.
 // Entries already in the store are not measured again (unless `force`); when nothing is
 // missing the capture is skipped too, so a re-run costs only a video probe.
 #pragma once
@@ -75,6 +80,7 @@ struct ProfileResult {
   bool captured = false;
   bool interrupted = false;
   bool budget_spent = false;
+  int passes = 0;  // timing passes over the ops that ran to their end (3, unless cut short)
   std::vector<std::string> failed_ops;  // failed at every config tried
   double wall_s = 0;
 };

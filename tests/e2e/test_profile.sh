@@ -95,6 +95,20 @@ expect_stderr_contains "interrupted"
 [[ -f $f ]] || fail "SIGINT: the store was not saved"
 json_check "$f" 'len(r["fanout"]) >= 1'
 
+# Every entry is timed in 3 passes over the ops, so its mean spans the profile. A 2 s clip is
+# shorter than what the decoder reads in a pass, so the source also starts again on a new
+# instance when its input runs out, and that keeps timing.
+make_clip "$tmp/clip.avi" 2
+cat >"$tmp/passes.yaml" <<'Y'
+name: passes
+ops:
+  - {name: decode, op: decode, knobs: {threads: [1, 2]}}
+  - {name: s, op: sink, input: decode}
+Y
+expect_exit 0 "$llama" profile "$tmp/passes.yaml" --input "$tmp/clip.avi" --store "$tmp/passes" --budget 30s
+expect_stderr_contains "(3 passes over the ops)"
+json_check "$tmp"/passes/*.json 'sum(1 for e in r["entries"] if e["op_kind"] == "decode" and e["stats"]["n"] > 20) == 2'
+
 # Bad flags are usage errors.
 expect_exit 2 "$llama" profile "${args[@]}" --budget soon
 expect_stderr_contains "--budget"
