@@ -174,8 +174,9 @@ Command add_profile_command(CLI::App& app) {
                   "video file or folder of videos to sample, instead of the pipeline's input");
   sub->add_option("--budget", options->budget,
                   "time to spend measuring, e.g. 60s, 2m (default 60s)");
-  sub->add_option("--sample", options->sample,
-                  "frames from the start of the input to profile on (default 20)")
+  sub->add_option(
+         "--sample", options->sample,
+         "frames of the input to profile on, read at 4 points spread through it (default 20)")
       ->check(CLI::Range(1, 100000));
   sub->add_option("--store", options->store_dir, "profile store folder (default: profiles)");
   sub->add_flag("--force", options->force, "measure again what the store already has");

@@ -2,13 +2,15 @@
 // on the items it really sees, and the pipeline's fan-out and branch rates, into the store.
 //
 // How (DESIGN "Profiling"):
-//  1. Capture. The pipeline runs once, sequentially, every op at its first config, on the
-//     first `sample` frames the source emits; each op keeps the items that reached it
-//     (through `when:` like the executor routes them), so the detector is timed on real
-//     frames and the tracker on real detections. Fan-out (items out per item in) and branch
-//     rates (taken / seen per `when:`) come from this run, and so does the first config's
-//     entry at the batch the capture ran it at (after a warm-up invocation). The capture
-//     always runs to its end (bar Ctrl-C): without it nothing downstream can be timed.
+//  1. Capture. The pipeline runs once, sequentially, every op at its first config, on
+//     `sample` frames the source emits, read at 4 points spread through the video (the
+//     first frames, when the source is not decode of one video); each op keeps the items
+//     that reached it (through `when:` like the executor routes them), so the detector is
+//     timed on real frames and the tracker on real detections. Fan-out (items out per item
+//     in) and branch rates (taken / seen per `when:`) come from this run, and so does the
+//     first config's entry at the batch the capture ran it at (after a warm-up invocation).
+//     The capture always runs to its end (bar Ctrl-C): without it nothing downstream can be
+//     timed.
 //  2. Measure. Each op, at each config of its knob space: one op instance, its first
 //     invocation a warm-up discarded, then timed invocations on batches of the captured items
 //     (cycling through them), or of produce() for a source, which reads on through its input.

@@ -109,6 +109,24 @@ expect_exit 0 "$llama" profile "$tmp/passes.yaml" --input "$tmp/clip.avi" --stor
 expect_stderr_contains "(3 passes over the ops)"
 json_check "$tmp"/passes/*.json 'sum(1 for e in r["entries"] if e["op_kind"] == "decode" and e["stats"]["n"] > 20) == 2'
 
+# The capture reads the sample at points spread through the video, not its first frames, so
+# ops are timed on (and fan-out counts) what the whole video holds: here 3 s of a still gray
+# frame, then 3 s of a moving test pattern. The first 8 frames would all be still, and the
+# motion filter would pass none of them.
+ffmpeg -v error -y -f lavfi -i "color=c=gray:size=320x240:rate=10:d=3" \
+  -f lavfi -i "testsrc2=size=320x240:rate=10:d=3" -filter_complex "[0:v][1:v]concat=n=2:v=1[v]" \
+  -map "[v]" -pix_fmt yuv420p "$tmp/still_then_moving.avi"
+cat >"$tmp/halves.yaml" <<'Y'
+name: halves
+ops:
+  - {name: decode, op: decode}
+  - {name: motion, op: motion_filter, input: decode}
+  - {name: s, op: sink, input: motion}
+Y
+expect_exit 0 "$llama" profile "$tmp/halves.yaml" --input "$tmp/still_then_moving.avi" \
+  --store "$tmp/halves" --sample 8 --quiet
+json_check "$tmp"/halves/*.json '[x["mean"] for x in r["fanout"] if x["op"] == "motion"][0] >= 0.4'
+
 # Bad flags are usage errors.
 expect_exit 2 "$llama" profile "${args[@]}" --budget soon
 expect_stderr_contains "--budget"
