@@ -81,7 +81,7 @@ struct ProfileResult {
   int cached = 0;
   bool captured = false;
   bool interrupted = false;
-  bool budget_spent = false;
+  bool budget_spent = false;  // the budget ran out with entries still unmeasured
   int passes = 0;  // timing passes over the ops that ran to their end (3, unless cut short)
   std::vector<std::string> failed_ops;  // failed at every config tried
   double wall_s = 0;
