@@ -360,11 +360,11 @@ class Profiler {
   // The capture's invocations are real invocations of the first config on the real items,
   // in order, on a fresh instance: after the first (the warm-up) they are a measurement of
   // that config at the batch they ran at (a source's batch; one item for the others), so
-  // that entry is not measured again. On a slow machine this is what keeps the capture
-  // from eating the budget for nothing. An op whose capture runs add up to less than
-  // kMinTimedS is provisional: timed again if the budget allows, since so few runs of a
-  // cheap op, each between other ops' invocations, gave motion 0.5-0.75 ms against 0.4 ms
-  // in a run.
+  // they stand as that entry's first slice and the passes after the first add to them. On a
+  // slow machine this is what keeps the capture from eating the budget for nothing. An op
+  // whose capture runs add up to less than kMinTimedS is timed in the first pass as well,
+  // since so few runs of a cheap op, each between other ops' invocations, gave motion
+  // 0.5-0.75 ms against 0.4 ms in a run.
   void keep_capture_timings(const OpTarget& t, const std::vector<double>& runs_ms) {
     if (runs_ms.size() < 2) return;
     double total_ms = 0;
