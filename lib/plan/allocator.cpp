@@ -15,6 +15,13 @@ struct Candidate {
 
 }  // namespace
 
+double tail_s(const OpModel& op, int k, int items) {
+  const Choice& c = op.choices[k];
+  double mean_ms = op.latency_ms_at(k, items);
+  double sd_ms = c.latency_ms > 0 ? c.stdev_ms * mean_ms / c.latency_ms : 0;
+  return (mean_ms + kTailSigmas * sd_ms) / 1000;
+}
+
 int choose_config(const OpModel& op, double slack_s, Objective objective, const JobModel& model,
                   int items, const std::function<bool(const Choice&)>& fits) {
   Candidate fastest, cheapest, cheapest_fitting;
@@ -31,7 +38,7 @@ int choose_config(const OpModel& op, double slack_s, Objective objective, const 
         (x.per_item_s == fastest.per_item_s && x.seconds < fastest.seconds))
       fastest = x;
     if (cheapest.k < 0 || x.per_item_usd < cheapest.per_item_usd) cheapest = x;
-    if (x.seconds <= slack_s &&
+    if (tail_s(op, k, taken) <= slack_s &&
         (cheapest_fitting.k < 0 || x.per_item_usd < cheapest_fitting.per_item_usd))
       cheapest_fitting = x;
   }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <limits>
 
 #include "plan/allocator.h"
@@ -25,13 +26,47 @@ double gpu_affinity(const OpModel& op) {
   return std::isfinite(gpu) && std::isfinite(cpu) && gpu > 0 ? cpu / gpu : 1.0;
 }
 
+// The config whose call on the items waiting (up to its batch) ends soonest; ties: the
+// least time per item. -1 when none fits.
+int shortest_call(const OpModel& op, int waiting, const std::function<bool(const Choice&)>& fits) {
+  int best = -1;
+  double best_s = 0, best_per_item = 0;
+  for (int k = 0; k < static_cast<int>(op.choices.size()); ++k) {
+    const Choice& c = op.choices[k];
+    if (c.set_aside || !fits(c)) continue;
+    int taken = std::max(1, std::min(waiting, c.batch));
+    double s = op.latency_ms_at(k, taken);
+    if (best < 0 || s < best_s || (s == best_s && s / taken < best_per_item)) {
+      best = k;
+      best_s = s;
+      best_per_item = s / taken;
+    }
+  }
+  return best;
+}
+
+// Configs this close to the plan's cost per item are as good for the job's throughput (see
+// next()): people_count's detector at one frame a call is 1.7% dearer a frame than at 4.
+constexpr double kNear = 1.1;
+
+// Dollars an item of a call of `op` at choice `k` on the items waiting (up to its batch); a
+// sheet of zeros still ranks by what the config holds, as the allocator does.
+double per_item_usd(const OpModel& op, int k, int waiting, const JobModel& model) {
+  const Choice& c = op.choices[k];
+  int taken = std::max(1, std::min(waiting, c.batch));
+  double seconds = op.latency_ms_at(k, taken) / 1000;
+  Cost cost = cost_of(c.held, seconds, model.prices, model.pool.gpu_name);
+  return (cost.dollars + 1e-12 * (cost.core_s + cost.gpu_s)) / taken;
+}
+
 }  // namespace
 
 Scheduler::Scheduler(const JobModel& model, Assignment initial, SchedulerOptions options)
     : model_(model),
       options_(options),
       slack_(model),
-      current_(std::move(initial)),
+      current_(initial),
+      plan_(std::move(initial)),
       gap_s_(model.ops.size(), 0),
       last_arrival_s_(model.ops.size(), -1),
       ancestors_(model.ops.size()) {
@@ -129,48 +164,94 @@ std::optional<Decision> Scheduler::next(const std::vector<OpQueue>& queues,
                 ? (fits(m.choices[current_[op]]) ? current_[op] : -1)
                 : choose_config(m, slack, options_.objective, model_, waiting, fits);
     if (k < 0) continue;
-    // On a full pool, what one invocation's speed buys is not what the slack needs: a CPU
-    // config dearer per item than the cheapest takes core-seconds the items behind it need,
-    // and the job ends later. people_count's SLO runs on 2 cores took 2-thread and one-frame
-    // calls to fit the front frame's slack and ran slower than the cheap plan. So when this
-    // call would leave no core free while other items wait or are on their way, a parallel
-    // op takes the cheapest per item, and batches as cheap does (below).
+    // slo, a parallel op: the plan chose each op's config for the whole job on this pool,
+    // and its cost per item is what the pool's throughput was planned on. A CPU config
+    // dearer per item than the plan's (by over kNear) takes core-seconds the items behind
+    // it need, and the job ends later: on a simulated 64 cores, people_count's detector took
+    // 2-thread calls to fit the front frame's slack, filled the pool and starved the decoder
+    // (0.94 s against a plan of 0.57 s). On a full pool (this call takes the last core while
+    // other items wait or are on their way, or the items waiting need more cores than are
+    // free) the bound is the cheapest per item: on 2 cores, 2-thread and one-frame calls
+    // ran the job slower than the cheap plan. Within the bound: the cheapest config that
+    // fits the slack, else the cheapest (the items are behind, and only throughput catches
+    // up). Once nothing more is coming to the op, the job ends with these calls: no bound
+    // while the pool has room for them, and when none fits, the shortest call (the cheapest
+    // was a batch of 4, 4x as long as one frame a call, and ended a simulated job 0.34 s
+    // past its SLO).
+    std::vector<char> within(m.choices.size(), 1);
+    auto fits_within = [&](const Choice& c) { return fits(c) && within[&c - m.choices.data()]; };
+    auto bound_by = [&](int reference) {
+      double cap = kNear * per_item_usd(m, reference, waiting, model_);
+      for (size_t c = 0; c < m.choices.size(); ++c)
+        within[c] = m.choices[c].held.gpus > 0 ||
+                    per_item_usd(m, static_cast<int>(c), waiting, model_) <= cap;
+    };
     bool full_pool = false;
     if (options_.objective == Objective::slo && m.parallel) {
-      int cheapest = choose_config(m, slack, Objective::cheap, model_, waiting, fits);
-      int taken = std::min(waiting, m.choices[k].batch);
-      full_pool = cheapest >= 0 && m.choices[k].held.gpus == 0 &&
-                  m.choices[cheapest].held.gpus == 0 &&
-                  (backlog > static_cast<size_t>(taken) || more_coming(queues, op)) &&
-                  free.cores - held_on(m.choices[k], model_.pool).cores < 1;
-      if (full_pool) k = cheapest;
+      bool last = !more_coming(queues, op);
+      auto is_full = [&](int c) {
+        int taken = std::min(waiting, m.choices[c].batch);
+        double cores = held_on(m.choices[c], model_.pool).cores;
+        double calls = std::ceil(static_cast<double>(waiting) / std::max(1, taken));
+        return m.choices[c].held.gpus == 0 &&
+               (calls * cores > free.cores ||
+                ((backlog > static_cast<size_t>(taken) || !last) && free.cores - cores < 1));
+      };
+      if (!last) bound_by(plan_[op]);
+      k = choose_config(m, slack, Objective::slo, model_, waiting, fits_within);
+      if (k < 0) continue;
+      if (last && tail_s(m, k, std::min(waiting, m.choices[k].batch)) > slack)
+        k = shortest_call(m, waiting, fits);
+      full_pool = is_full(k);
+      if (full_pool) {
+        bound_by(choose_config(m, slack, Objective::cheap, model_, waiting, fits));
+        k = choose_config(m, slack, Objective::slo, model_, waiting, fits_within);
+        if (k < 0) continue;
+      }
+    }
+    // fast: the fastest plan's config, which the planner chose for the whole job on this
+    // pool. The allocator's least time per item is a throughput rule for one op alone:
+    // people_count's detector on a simulated 64 cores took 2-thread calls, 1.2x as fast a
+    // frame for 1.7x the core-seconds, filled the pool and starved the 2-thread decoder;
+    // the job ended at 0.94 s against the plan's 0.57 s. Once nothing else waits or is on
+    // its way, the job ends when these items do: the shortest call for them, no batching.
+    bool tail = false;
+    if (options_.objective == Objective::fast && m.parallel) {
+      int s = shortest_call(m, waiting, fits);
+      tail = s >= 0 && backlog <= static_cast<size_t>(std::min(waiting, m.choices[s].batch)) &&
+             !more_coming(queues, op);
+      if (tail)
+        k = s;
+      else if (fits(m.choices[plan_[op]]) && !m.choices[plan_[op]].set_aside)
+        k = plan_[op];
     }
     // What is free now may be far slower than what is busy (the CPU while another invocation
     // holds the GPU). Unless the free config meets the slack anyway, wait for the busy one
     // when running on what is free would take more than twice as long an item: the wait is
     // at most about one invocation of the busy config.
     if (may_wait && options_.objective != Objective::fixed) {
-      int ideal = choose_config(m, slack, options_.objective, model_, waiting);
+      int ideal = choose_config(m, slack, options_.objective, model_, waiting,
+                                [&](const Choice& c) { return within[&c - m.choices.data()]; });
       auto per_item_s = [&](int c) {
         int taken = std::max(1, std::min(waiting, m.choices[c].batch));
         return m.latency_ms_at(c, taken) / 1000 / taken;
       };
       bool meets_slack = options_.objective == Objective::slo &&
-                         m.latency_ms_at(k, std::min(waiting, m.choices[k].batch)) / 1000 <= slack;
+                         tail_s(m, k, std::min(waiting, m.choices[k].batch)) <= slack;
       if (ideal >= 0 && ideal != k && !meets_slack && per_item_s(k) > 2 * per_item_s(ideal))
         continue;
     }
     // The config the allocator would pick with a full batch on hand: when it takes more
-    // items than are waiting, wait for them if that is safe. On a full pool that is the
-    // cheapest batch, which keeps pace, and the wait costs no core (the free one runs the
-    // upstream ops that bring the items): only the batch's own time bounds it, not the front
-    // item's slack.
-    if (options_.delayed_batching && may_wait && options_.objective != Objective::fixed &&
+    // items than are waiting, wait for them if that is safe. On a full pool the wait costs
+    // no core (the free one runs the upstream ops that bring the items), and a batch within
+    // the plan's cost keeps pace: only the batch's own time bounds it, not the front item's
+    // slack.
+    if (options_.delayed_batching && may_wait && options_.objective != Objective::fixed && !tail &&
         gap_s_[op] > 0 && more_coming(queues, op)) {
-      Objective objective = full_pool ? Objective::cheap : options_.objective;
-      int full = choose_config(m, slack, objective, model_, 1 << 30, fits);
+      int full = choose_config(m, slack, options_.objective, model_, 1 << 30, fits_within);
+      if (options_.objective == Objective::fast && m.parallel && k == plan_[op]) full = k;
       int missing = full >= 0 ? m.choices[full].batch - waiting : 0;
-      double batch_s = full >= 0 ? m.choices[full].latency_ms / 1000 : 0;
+      double batch_s = full >= 0 ? tail_s(m, full, m.choices[full].batch) : 0;
       double wait_limit_s = full_pool ? batch_s : slack - batch_s;
       if (missing > 0 && missing * gap_s_[op] <= wait_limit_s) continue;
     }

@@ -9,10 +9,11 @@
 // - Config: the allocator's, at the op's slack (slack.h) for the earliest deadline among its
 //   waiting items; only configs that fit the free cores and GPUs. When the config it would
 //   pick is busy (the GPU) and what is free is over twice as slow an item and misses the
-//   slack anyway, the op waits for the busy one. When the call would leave no core free
-//   while other items wait or are on their way, a parallel op on the CPU takes the cheapest
-//   per item and batches as cheap does: on a full pool, core-seconds per item are what the
-//   job's end depends on, not the front item's slack.
+//   slack anyway, the op waits for the busy one. A parallel op on the CPU chooses only among
+//   configs near the plan's cost per item, and on a full pool near the cheapest: core-seconds
+//   per item are what the job's end depends on, not the front item's slack. Once nothing
+//   more is coming to it, the job ends with its calls: the shortest when none fits. fast
+//   runs the fastest plan's configs, and the shortest call for the last items.
 // - Safe delayed batching: an op with fewer items than its chosen batch waits for more only
 //   while work upstream (anywhere: running, waiting, or a source with frames left) will bring
 //   them, and the wait (the items missing x the time between arrivals) plus the full batch's
@@ -89,6 +90,7 @@ class Scheduler {
   SchedulerOptions options_;
   SlackModel slack_;
   Assignment current_;         // the config each op last ran at
+  Assignment plan_;            // the plan's config of each op
   std::vector<int> order_;     // deepest first
   std::vector<double> gap_s_;  // smoothed time between arrivals, per op; 0 until known
   std::vector<double> last_arrival_s_;
