@@ -15,6 +15,15 @@ struct Candidate {
 
 }  // namespace
 
+double per_item_usd(const OpModel& op, int k, int items, const JobModel& model) {
+  const Choice& c = op.choices[k];
+  int taken = std::max(1, std::min(items, c.batch));
+  double seconds = op.latency_ms_at(k, taken) / 1000;
+  Cost cost = cost_of(c.held, seconds, model.prices, model.pool.gpu_name);
+  // A sheet of zeros still prefers the config that holds less.
+  return (cost.dollars + 1e-12 * (cost.core_s + cost.gpu_s)) / taken;
+}
+
 double tail_s(const OpModel& op, int k, int items) {
   const Choice& c = op.choices[k];
   double mean_ms = op.latency_ms_at(k, items);
@@ -31,9 +40,7 @@ int choose_config(const OpModel& op, double slack_s, Objective objective, const 
     int taken = std::max(1, std::min(items, c.batch));
     Candidate x{k, op.latency_ms_at(k, taken) / 1000, 0, 0};
     x.per_item_s = x.seconds / taken;
-    Cost cost = cost_of(c.held, x.seconds, model.prices, model.pool.gpu_name);
-    // A sheet of zeros still prefers the config that holds less.
-    x.per_item_usd = (cost.dollars + 1e-12 * (cost.core_s + cost.gpu_s)) / taken;
+    x.per_item_usd = per_item_usd(op, k, taken, model);
     if (fastest.k < 0 || x.per_item_s < fastest.per_item_s ||
         (x.per_item_s == fastest.per_item_s && x.seconds < fastest.seconds))
       fastest = x;

@@ -1,12 +1,13 @@
 // The allocator's second half: the config one invocation runs at, given its slack. For the
 // slo objective, the cheapest per item (the invocation's cost / its batch) among the configs
-// predicted to fit the slack (their tail_s, not their mean: a call that fits on average
-// misses half the time, and the last calls of a job decide whether it meets its SLO); if none fits,
-// the invocation is behind the job's pace and only throughput catches up: for an op with state the
-// least time per item (ties: the shorter invocation), for a parallel op the least cost per item
-// (its copies fill the pool, so fewer core-seconds an item is more items a second). fast always
-// takes the least time per item, cheap the least cost per item, fixed (static) the YAML's first
-// values.
+// predicted to fit the slack (by their tail_s, not their mean: a call that fits on average
+// misses half the time, and the last calls of a job decide whether it meets its SLO); if
+// none fits, the invocation is behind the job's pace and only throughput catches up: for an
+// op with state the least time per item (ties: the shorter invocation), for a parallel op
+// the least cost per item (its copies fill the pool, so fewer core-seconds an item is more
+// items a second). fast takes the least time per item, cheap the least cost per item, fixed
+// (static) the YAML's first values. The scheduler narrows the choice for parallel ops to
+// what the plan sized the pool for (scheduler.cpp).
 #pragma once
 
 #include <functional>
@@ -19,6 +20,10 @@ namespace llama::plan {
 // How many standard deviations above its mean a call is predicted to take when judging
 // whether it fits a slack: about the 98th percentile of a normal latency.
 constexpr double kTailSigmas = 2;
+
+// Dollars an item of a call of `op` at choice `k` on `items` items (up to its batch); a price
+// sheet of zeros still ranks configs by what they hold.
+double per_item_usd(const OpModel& op, int k, int items, const JobModel& model);
 
 // Seconds a call of `op` at choice `k` on `items` items takes at kTailSigmas: its mean
 // (OpModel::latency_ms_at) plus the spread, scaled to that mean.

@@ -49,16 +49,6 @@ int shortest_call(const OpModel& op, int waiting, const std::function<bool(const
 // next()): people_count's detector at one frame a call is 1.7% dearer a frame than at 4.
 constexpr double kNear = 1.1;
 
-// Dollars an item of a call of `op` at choice `k` on the items waiting (up to its batch); a
-// sheet of zeros still ranks by what the config holds, as the allocator does.
-double per_item_usd(const OpModel& op, int k, int waiting, const JobModel& model) {
-  const Choice& c = op.choices[k];
-  int taken = std::max(1, std::min(waiting, c.batch));
-  double seconds = op.latency_ms_at(k, taken) / 1000;
-  Cost cost = cost_of(c.held, seconds, model.prices, model.pool.gpu_name);
-  return (cost.dollars + 1e-12 * (cost.core_s + cost.gpu_s)) / taken;
-}
-
 }  // namespace
 
 Scheduler::Scheduler(const JobModel& model, Assignment initial, SchedulerOptions options)
@@ -178,10 +168,14 @@ std::optional<Decision> Scheduler::next(const std::vector<OpQueue>& queues,
     // while the pool has room for them, and when none fits, the shortest call (the cheapest
     // was a batch of 4, 4x as long as one frame a call, and ended a simulated job 0.34 s
     // past its SLO).
-    std::vector<char> within(m.choices.size(), 1);
-    auto fits_within = [&](const Choice& c) { return fits(c) && within[&c - m.choices.data()]; };
+    std::vector<char> within;  // empty: every config
+    auto is_within = [&](const Choice& c) {
+      return within.empty() || within[&c - m.choices.data()];
+    };
+    auto fits_within = [&](const Choice& c) { return fits(c) && is_within(c); };
     auto bound_by = [&](int reference) {
       double cap = kNear * per_item_usd(m, reference, waiting, model_);
+      within.resize(m.choices.size());
       for (size_t c = 0; c < m.choices.size(); ++c)
         within[c] = m.choices[c].held.gpus > 0 ||
                     per_item_usd(m, static_cast<int>(c), waiting, model_) <= cap;
@@ -230,8 +224,7 @@ std::optional<Decision> Scheduler::next(const std::vector<OpQueue>& queues,
     // when running on what is free would take more than twice as long an item: the wait is
     // at most about one invocation of the busy config.
     if (may_wait && options_.objective != Objective::fixed) {
-      int ideal = choose_config(m, slack, options_.objective, model_, waiting,
-                                [&](const Choice& c) { return within[&c - m.choices.data()]; });
+      int ideal = choose_config(m, slack, options_.objective, model_, waiting, is_within);
       auto per_item_s = [&](int c) {
         int taken = std::max(1, std::min(waiting, m.choices[c].batch));
         return m.latency_ms_at(c, taken) / 1000 / taken;

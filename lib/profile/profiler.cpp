@@ -117,6 +117,19 @@ struct Instance {
 
 using TimedKey = std::pair<int, EntryKey>;  // graph node, store entry
 
+// The first video's stream info (what the profile is measured on).
+video::VideoInfo probe(const std::vector<std::string>& videos) {
+  if (videos.empty())
+    throw Error(ExitCode::bad_input,
+                "no input video: the pipeline has no 'input' and no --input was given "
+                "(add input: <video> to the pipeline, or pass --input VIDEO)");
+  return video::VideoReader(videos.front(), {}).info();
+}
+
+std::string frame_size_of(const video::VideoInfo& info) {
+  return std::to_string(info.width) + "x" + std::to_string(info.height);
+}
+
 class Profiler {
  public:
   Profiler(const graph::Pipeline& pipeline, const ops::OpRegistry& registry, ProfileStore& store,
@@ -130,9 +143,9 @@ class Profiler {
     deadline_ = start_ + std::chrono::duration_cast<Clock::duration>(
                              std::chrono::duration<double>(options_.budget_s));
     std::vector<std::string> notes;
-    std::string frame_size = probe_frame_size(options_.videos);
-    video_duration_s_ = video::VideoReader(options_.videos.front(), {}).info().duration_s;
-    targets_ = profile_targets(pipeline_, frame_size, options_.cuda, &notes);
+    video::VideoInfo video = probe(options_.videos);
+    video_duration_s_ = video.duration_s;
+    targets_ = profile_targets(pipeline_, frame_size_of(video), options_.cuda, &notes);
     for (const std::string& n : notes)
       if (options_.on_info) options_.on_info(n);
 
@@ -709,12 +722,7 @@ class Profiler {
 }  // namespace
 
 std::string probe_frame_size(const std::vector<std::string>& videos) {
-  if (videos.empty())
-    throw Error(ExitCode::bad_input,
-                "no input video: the pipeline has no 'input' and no --input was given "
-                "(add input: <video> to the pipeline, or pass --input VIDEO)");
-  video::VideoReader reader(videos.front(), {});
-  return std::to_string(reader.info().width) + "x" + std::to_string(reader.info().height);
+  return frame_size_of(probe(videos));
 }
 
 ProfileResult profile_pipeline(const graph::Pipeline& pipeline, const ops::OpRegistry& registry,
