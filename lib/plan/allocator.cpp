@@ -24,11 +24,11 @@ double per_item_usd(const OpModel& op, int k, int items, const JobModel& model) 
   return (cost.dollars + 1e-12 * (cost.core_s + cost.gpu_s)) / taken;
 }
 
-double tail_s(const OpModel& op, int k, int items) {
+double tail_s(const OpModel& op, int k, int items, double sigmas) {
   const Choice& c = op.choices[k];
   double mean_ms = op.latency_ms_at(k, items);
   double sd_ms = c.latency_ms > 0 ? c.stdev_ms * mean_ms / c.latency_ms : 0;
-  return (mean_ms + kTailSigmas * sd_ms) / 1000;
+  return (mean_ms + sigmas * sd_ms) / 1000;
 }
 
 int choose_config(const OpModel& op, double slack_s, Objective objective, const JobModel& model,

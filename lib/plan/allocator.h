@@ -25,9 +25,9 @@ constexpr double kTailSigmas = 2;
 // sheet of zeros still ranks configs by what they hold.
 double per_item_usd(const OpModel& op, int k, int items, const JobModel& model);
 
-// Seconds a call of `op` at choice `k` on `items` items takes at kTailSigmas: its mean
-// (OpModel::latency_ms_at) plus the spread, scaled to that mean.
-double tail_s(const OpModel& op, int k, int items);
+// Seconds a call of `op` at choice `k` on `items` items takes at `sigmas`: its mean
+// (OpModel::latency_ms_at) plus that many times the spread, scaled to that mean.
+double tail_s(const OpModel& op, int k, int items, double sigmas = kTailSigmas);
 
 // An index into op.choices, for an invocation on `items` items (a config with a larger
 // batch runs them all, predicted by OpModel::latency_ms_at; one with a smaller batch takes

@@ -11,9 +11,14 @@
 //   pick is busy (the GPU) and what is free is over twice as slow an item and misses the
 //   slack anyway, the op waits for the busy one. A parallel op on the CPU chooses only among
 //   configs near the plan's cost per item, and on a full pool near the cheapest: core-seconds
-//   per item are what the job's end depends on, not the front item's slack. Once nothing
-//   more is coming to it, the job ends with its calls: the shortest when none fits. fast
-//   runs the fastest plan's configs, and the shortest call for the last items.
+//   per item are what the job's end depends on, not the front item's slack. Such an op
+//   also runs its cheapest call within that bound ahead of the frames' even pace, as long
+//   as the job still ends by its SLO: the call ends in time (at 4 standard deviations, not
+//   2), and the items still to come after it fit the time the cores have left. A wide pool
+//   works in waves, so a wave of long cheap calls and shorter ones after it ends in time
+//   at near the cheap plan's cost. Once nothing more is coming to the op, the job ends
+//   with its calls: the shortest when none fits. fast runs the fastest plan's configs, and
+//   the shortest call for the last items.
 // - Safe delayed batching: an op with fewer items than its chosen batch waits for more only
 //   while work upstream (anywhere: running, waiting, or a source with frames left) will bring
 //   them, and the wait (the items missing x the time between arrivals) plus the full batch's
@@ -62,6 +67,10 @@ struct SchedulerOptions {
   // Most items waiting in all queues before a source emits more; 0: twice the sum of every
   // op's largest batch, at least 16.
   int source_backlog = 0;
+  // The job's deadline, seconds after its start (the clock's zero); 0: none. With it, a
+  // parallel op in slo mode may run its cheapest calls ahead of the frames' pace while the
+  // job still ends in time (see next()).
+  double slo_s = 0;
 };
 
 class Scheduler {
@@ -85,6 +94,8 @@ class Scheduler {
 
  private:
   bool more_coming(const std::vector<OpQueue>& queues, int op) const;
+  bool ends_in_time(int op, int k, int items, double start_s, const OpQueue& q,
+                    const FreeResources& free) const;
 
   const JobModel& model_;
   SchedulerOptions options_;
@@ -95,6 +106,8 @@ class Scheduler {
   std::vector<double> gap_s_;  // smoothed time between arrivals, per op; 0 until known
   std::vector<double> last_arrival_s_;
   std::vector<std::set<int>> ancestors_;  // every op upstream of each op
+  std::vector<double> taken_;             // items each op's invocations have taken so far
+  std::vector<double> after_s_;           // the plan's latency (at its tail) downstream of each op
   size_t backlog_cap_ = 16;
   // How far a source holding several cores runs ahead of the rest (see next()): a batch for
   // every core at the largest batch of the parallel ops that hold fewer cores than the pool;

@@ -35,6 +35,11 @@ struct Event {
   bool operator>(const Event& other) const { return t != other.t ? t > other.t : seq > other.seq; }
 };
 
+SchedulerOptions with_slo(SchedulerOptions options, double slo_s) {
+  options.slo_s = slo_s;
+  return options;
+}
+
 class Simulation {
  public:
   Simulation(const JobModel& model, const Assignment& initial, double slo_s,
@@ -45,7 +50,7 @@ class Simulation {
         slo_s_(slo_s),
         lead_s_(estimate(model, initial).fill_s),
         manager_(estimates_),
-        scheduler_(estimates_, initial, options.scheduler),
+        scheduler_(estimates_, initial, with_slo(options.scheduler, slo_s)),
         queues_(model.ops.size()),
         consumers_(model.ops.size()),
         frames_(model.ops.size(), 0),

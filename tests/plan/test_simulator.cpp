@@ -182,6 +182,17 @@ plan::JobModel people_count_like(int cpus) {
       {{0, 1, 2}}, 160, cpus);
 }
 
+// people_count's detector as profiled on a machine where 8 frames a call were 8% cheaper a
+// frame than 4 (and 1.8x as long a call), 160 frames, on a pool of `cpus`.
+plan::JobModel people_count_batch8_like(int cpus) {
+  return job({op("decode", {}, {noisy(3.5, 0.1)}),
+              op("detect", {0},
+                 {noisy(136, 0.055), noisy(524, 0.03, 4), noisy(972, 0.03, 8),
+                  noisy(86, 0.06, 1, 2), noisy(296, 0.01, 4, 2), noisy(555, 0.1, 8, 2)}),
+              op("sink", {1}, {noisy(0.01, 0.5)})},
+             {{0, 1, 2}}, 160, cpus);
+}
+
 plan::SimResult run_objective(const plan::JobModel& m, plan::Objective objective, double slo_s,
                               uint64_t seed) {
   plan::Plan plan = plan::plan_job(m, objective, slo_s);
@@ -206,10 +217,11 @@ TEST_CASE("fast on a wide pool runs the planned configs and ends near the plan's
   }
 }
 
-TEST_CASE(
-    "on a wide pool, every SLO from fast's latency to cheap's is met, at about cheap's cost") {
-  plan::JobModel m = people_count_like(64);
-  m.ops[1].parallel = true;
+namespace {
+
+// The issue's sweep on `m`: SLOs at 25, 50, 75 and 100% of the way from fast's median
+// latency to cheap's, each met in 20 of 20 seeds at a median cost within 1.05x cheap's.
+void check_sweep(const plan::JobModel& m) {
   auto median = [](std::vector<double> v) {
     std::sort(v.begin(), v.end());
     return v[v.size() / 2];
@@ -235,4 +247,21 @@ TEST_CASE(
     }
     CHECK(median(usd) <= 1.05 * median(cheap_usd));
   }
+}
+
+}  // namespace
+
+TEST_CASE(
+    "on a wide pool, every SLO from fast's latency to cheap's is met, at about cheap's cost") {
+  plan::JobModel m = people_count_like(64);
+  m.ops[1].parallel = true;
+  check_sweep(m);
+}
+
+// The cheap plan's batches of 8 take 2 waves on 16 cores and end past what the SLOs ask;
+// the pace alone ran batches of 4 throughout, at 1.08x cheap's cost.
+TEST_CASE("on a full pool, a wave of the cheapest calls then shorter ones meet the SLOs") {
+  plan::JobModel m = people_count_batch8_like(16);
+  m.ops[1].parallel = true;
+  check_sweep(m);
 }
