@@ -38,7 +38,10 @@ int simulate(const SimulateOptions& options) {
   so.seed = options.seed;
   so.failure_rate = options.fail;
   so.feedback = !options.no_feedback;
-  so.scheduler.objective = request.objective;
+  // As llama run does: an SLO below the fastest plan's prediction runs as fast does.
+  so.scheduler.objective = request.objective == plan::Objective::slo && !plan.feasible
+                               ? plan::Objective::fast
+                               : request.objective;
   plan::SimResult result = plan::simulate(model, plan.choice, slo_s, so);
   nlohmann::json view = sim_view(model, plan, result, options.seed);
   if (options.json)

@@ -171,3 +171,54 @@ TEST_CASE("a busy GPU is waited for when the free CPU would be far slower") {
   REQUIRE(d);
   CHECK(d->choice == 1);
 }
+
+TEST_CASE("fast waits for the plan's batch whatever the deadlines say") {
+  plan::JobModel m = model();
+  m.ops[1].parallel = true;
+  // The plan: batches of 4. One frame waits, due now (an SLO below the fastest plan).
+  plan::Scheduler s(m, {0, 1, 0}, {plan::Objective::fast});
+  s.arrived(1, 1, 0.00);
+  s.arrived(1, 1, 0.01);
+  std::vector<plan::OpQueue> queues(3);
+  queues[1].deadlines = {0.02};
+  std::optional<plan::Decision> d = s.next(queues, {2, 0}, 0.02);
+  REQUIRE(d);
+  CHECK(d->op == 0);  // the decoder brings the batch; detect waits for it
+  // Nothing more coming: the frame runs now, on the shortest call.
+  queues[0].source_done = true;
+  d = s.next(queues, {2, 0}, 0.02);
+  REQUIRE(d);
+  CHECK(d->op == 1);
+  CHECK(d->choice == 0);
+}
+
+TEST_CASE("slo: the cheapest call runs ahead of the pace only while the job ends in time") {
+  // detect, parallel, one core a call: 4 frames in 100 ms, 8 in 160 ms (cheapest a frame).
+  plan::JobModel m =
+      job({op("decode", {}, {choice(1)}), op("detect", {0}, {choice(100, 4), choice(160, 8)}),
+           op("sink", {1}, {choice(0.1)})},
+          {{0, 1, 2}}, 16, 4);
+  m.ops[1].parallel = true;
+  auto decide = [&](double slo_s) {
+    plan::SchedulerOptions options;
+    options.slo_s = slo_s;
+    plan::Scheduler s(m, {0, 0, 0}, options);
+    std::vector<plan::OpQueue> queues(3);
+    queues[0].source_done = true;  // ... but 8 more frames are on their way, in decode
+    queues[0].running = 1;
+    queues[1].deadlines.assign(8, 0.11);  // the pace: the first frames due at 110 ms
+    return s.next(queues, {3, 0}, 0);
+  };
+  // The pace alone fits a batch of 4 (100 ms), not of 8 (160 ms). With 1 s to the SLO, 8
+  // now and 8 after on the cores left end in time: the batch of 8 goes.
+  std::optional<plan::Decision> d = decide(1.0);
+  REQUIRE(d);
+  CHECK(d->op == 1);
+  CHECK(d->choice == 1);
+  CHECK(d->items == 8);
+  // With 150 ms to the SLO, a batch of 8 (at its tail) ends past it: the pace's batch of 4.
+  d = decide(0.15);
+  REQUIRE(d);
+  CHECK(d->choice == 0);
+  CHECK(d->items == 4);
+}
