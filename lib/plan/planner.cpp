@@ -158,22 +158,31 @@ Assignment runner_ups(const JobModel& model, const Plan& plan) {
 
 }  // namespace
 
+std::vector<double> expected_items_in(const JobModel& model, const Assignment& choice) {
+  std::vector<double> in(model.ops.size(), 0), out(model.ops.size(), 0);
+  for (size_t i = 0; i < model.ops.size(); ++i) {
+    const OpModel& op = model.ops[i];
+    if (op.source) {
+      in[i] = model.video.frames * op.choices[choice[i]].source_share;
+      out[i] = in[i];
+    } else {
+      for (int up : op.inputs) in[i] += out[up] * op.branch_rate;
+      out[i] = in[i] * op.fanout;
+    }
+  }
+  return in;
+}
+
 JobEstimate estimate(const JobModel& model, const Assignment& choice) {
   JobEstimate e;
   e.ops.resize(model.ops.size());
-  std::vector<double> items_out(model.ops.size(), 0);
+  std::vector<double> items_in = expected_items_in(model, choice);
   double core_s = 0, gpu_s = 0;
   for (size_t i = 0; i < model.ops.size(); ++i) {
     const OpModel& op = model.ops[i];
     const Choice& c = op.choices[choice[i]];
     OpEstimate& o = e.ops[i];
-    if (op.source) {
-      o.items_in = model.video.frames * c.source_share;
-      items_out[i] = o.items_in;
-    } else {
-      for (int up : op.inputs) o.items_in += items_out[up] * op.branch_rate;
-      items_out[i] = o.items_in * op.fanout;
-    }
+    o.items_in = items_in[i];
     o.invocations = o.items_in / c.batch;
     o.busy_s = o.invocations * c.latency_ms / 1000;
     o.bounds = !op.parallel;

@@ -41,6 +41,11 @@ struct JobEstimate {
 
 JobEstimate estimate(const JobModel& model, const Assignment& choice);
 
+// Items each op is expected to take in over the whole job at `choice`: the sources' frames
+// (their share at the chosen frame rate), then the upstream ops' output through branch rates
+// and fan-outs. estimate() plans on these; the scheduler counts what is still to come by them.
+std::vector<double> expected_items_in(const JobModel& model, const Assignment& choice);
+
 // Every op at its first choice: the YAML's first knob values (--static).
 Assignment first_values(const JobModel& model);
 // Least predicted job latency, cost ignored (llama-fast).

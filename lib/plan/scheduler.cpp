@@ -45,25 +45,6 @@ int shortest_call(const OpModel& op, int waiting, const std::function<bool(const
   return best;
 }
 
-// Items the model expects to reach `op` over the whole job at `choice` (as the planner's estimate()
-// counts them).
-double expected_items_in(const JobModel& model, const Assignment& choice, int op) {
-  std::vector<double> out(model.ops.size(), 0);
-  double in = 0;
-  for (int i = 0; i <= op; ++i) {
-    const OpModel& o = model.ops[i];
-    if (o.source) {
-      in = model.video.frames * o.choices[choice[i]].source_share;
-      out[i] = in;
-      continue;
-    }
-    in = 0;
-    for (int up : o.inputs) in += out[up] * o.branch_rate;
-    out[i] = in * o.fanout;
-  }
-  return in;
-}
-
 // Configs this close to the plan's cost per item are as good for the job's throughput (see
 // next()): people_count's detector at one frame a call is 1.7% dearer a frame than at 4.
 constexpr double kNear = 1.1;
@@ -149,7 +130,7 @@ bool Scheduler::ends_in_time(int op, int k, int items, double start_s, const OpQ
   double own_s = tail_s(m, k, items, kAheadSigmas);
   if (start_s + own_s > end_s) return false;
   double left = std::max(static_cast<double>(q.deadlines.size()),
-                         expected_items_in(model_, current_, op) - taken_[op]) -
+                         expected_items_in(model_, current_)[op] - taken_[op]) -
                 items;
   if (left <= 0) return true;
   // Items one core gets through in `window` seconds: calls like this one, then the largest
