@@ -13,8 +13,9 @@ namespace llama::app {
 namespace {
 
 nlohmann::json job_json(const plan::JobEstimate& e) {
-  return {{"latency_s", e.latency_s}, {"bound", e.bound},        {"fill_s", e.fill_s},
-          {"usd", e.cost.dollars},    {"core_s", e.cost.core_s}, {"gpu_s", e.cost.gpu_s}};
+  return {{"latency_s", e.latency_s}, {"latency_sd_s", e.latency_sd_s}, {"bound", e.bound},
+          {"fill_s", e.fill_s},       {"usd", e.cost.dollars},          {"core_s", e.cost.core_s},
+          {"gpu_s", e.cost.gpu_s}};
 }
 
 std::string config_text(const nlohmann::json& config) {
@@ -96,10 +97,11 @@ void print_plan_table(std::ostream& out, const nlohmann::json& view) {
                op["busy_s"].get<double>(), op["usd"].get<double>(), runner);
   }
   auto job = [&](const char* what, const nlohmann::json& e) {
-    fmt::print(out, "{:<10} {} (bound: {}, first item through in {}), ${:.6f}, {:.1f} core-s\n",
-               what, seconds(e["latency_s"].get<double>()), e["bound"].get<std::string>(),
-               seconds(e["fill_s"].get<double>()), e["usd"].get<double>(),
-               e["core_s"].get<double>());
+    fmt::print(
+        out, "{:<10} {} +-{} (bound: {}, first item through in {}), ${:.6f}, {:.1f} core-s\n", what,
+        seconds(e["latency_s"].get<double>()), seconds(e["latency_sd_s"].get<double>()),
+        e["bound"].get<std::string>(), seconds(e["fill_s"].get<double>()), e["usd"].get<double>(),
+        e["core_s"].get<double>());
   };
   job("predicted", view["predicted"]);
   job("fastest", view["fastest"]);
@@ -108,7 +110,9 @@ void print_plan_table(std::ostream& out, const nlohmann::json& view) {
     double slo = view["slo_s"].get<double>();
     double predicted = view["predicted"]["latency_s"].get<double>();
     if (!view["feasible"].get<bool>())
-      fmt::print(out, "SLO {}: below the fastest plan's {}: not feasible on this pool\n",
+      fmt::print(out,
+                 "SLO {}: below the fastest plan's {}: not feasible on this pool; the plan is "
+                 "the cheapest predicted within the fastest's spread\n",
                  seconds(slo), seconds(view["fastest"]["latency_s"].get<double>()));
     else if (predicted <= slo)
       fmt::print(out, "SLO {}: predicted to be met with {} to spare\n", seconds(slo),

@@ -35,6 +35,9 @@ struct JobEstimate {
   double cpu_bound_s = 0;  // core-seconds / cores
   double gpu_bound_s = 0;  // GPU-seconds / streams
   double fill_s = 0;
+  // The spread (one standard deviation) of latency_s from the calls' measured spreads, taken
+  // independent: a bound of many calls varies by sqrt(calls) x one call's, not calls x.
+  double latency_sd_s = 0;
   Cost cost;
   std::vector<OpEstimate> ops;
 };
@@ -69,8 +72,10 @@ struct Plan {
 
 // The plan for `objective`. For slo: the cheapest plan when it meets the SLO; else, from the
 // cheapest plan, upgrade one op at a time, each time the upgrade that saves the most
-// predicted job latency per extra dollar, until the prediction meets the SLO; if it never
-// does, the fastest plan, with feasible = false.
+// predicted job latency per extra dollar, until the prediction meets the SLO. If no plan is
+// predicted to meet it (feasible = false): the cheapest plan predicted to end within the
+// fastest plan's spread (JobEstimate::latency_sd_s) of it. As far as the profiles can tell
+// it ends as soon; a gain smaller than the run's own spread is not worth paying for.
 // The runner-up of an op is its other choice that keeps the plan cheapest while still
 // meeting the SLO (for fast: the next fastest; for cheap and fixed: the next cheapest).
 // Every op must have at least one choice (JobModel::unprofiled() empty).

@@ -1,5 +1,7 @@
 #include <doctest/doctest.h>
 
+#include <cmath>
+
 #include "plan/planner.h"
 #include "plan_fixtures.h"
 
@@ -71,6 +73,44 @@ TEST_CASE("fastest, cheapest, and the SLO between them") {
   CHECK(plan::plan_job(m, plan::Objective::fixed, 0).choice == plan::Assignment{0, 0});
   CHECK(plan::plan_job(m, plan::Objective::fast, 0).choice == plan::Assignment{0, 1});
   CHECK(plan::plan_job(m, plan::Objective::cheap, 0).choice == plan::Assignment{0, 0});
+}
+
+TEST_CASE("the spread of a prediction: sqrt(calls) x a call's, on the bound and the fill") {
+  plan::Choice call = choice(100);
+  call.stdev_ms = 20;
+  plan::JobModel m =
+      job({op("decode", {}, {choice(1)}), op("detect", {0}, {call})}, {{0, 1}}, 100, 2);
+  // One invocation at a time: 100 calls in a row vary by sqrt(100) x 20 ms.
+  plan::JobEstimate alone = plan::estimate(m, {0, 0});
+  CHECK(alone.bound == "op detect");
+  CHECK(alone.latency_sd_s == doctest::Approx(std::sqrt(100 * 0.02 * 0.02 + 0.02 * 0.02)));
+  // In parallel on 2 cores: the same core-seconds spread over both.
+  m.ops[1].parallel = true;
+  plan::JobEstimate spread = plan::estimate(m, {0, 0});
+  CHECK(spread.bound == "cpu");
+  CHECK(spread.latency_sd_s == doctest::Approx(std::sqrt(100 * 0.02 * 0.02 / 4 + 0.02 * 0.02)));
+}
+
+TEST_CASE("an SLO no plan meets: the cheapest plan within the fastest's spread of it runs") {
+  // A 2-core call 5% faster than a 1-core one, for 1.9x the core-seconds.
+  auto model = [](double stdev_ms) {
+    plan::Choice one = choice(100, 1, 1), two = choice(95, 1, 2);
+    one.stdev_ms = two.stdev_ms = stdev_ms;
+    return job({op("decode", {}, {choice(1)}), op("detect", {0}, {one, two})}, {{0, 1}}, 100, 2);
+  };
+  // Calls that vary little: the 0.5 s the 2-core call saves is real, and worth its price when
+  // the SLO is missed anyway.
+  plan::Plan steady = plan::plan_job(model(1), plan::Objective::slo, 5);
+  CHECK_FALSE(steady.feasible);
+  CHECK(steady.choice == plan::Assignment{0, 1});
+  // Calls that vary by 60 ms: the job by 0.6 s either way, more than the 0.5 s saved.
+  plan::Plan noisy = plan::plan_job(model(60), plan::Objective::slo, 5);
+  CHECK_FALSE(noisy.feasible);
+  CHECK(noisy.fastest.latency_sd_s == doctest::Approx(0.603).epsilon(0.01));
+  CHECK(noisy.choice == plan::Assignment{0, 0});
+  CHECK(noisy.predicted.cost.dollars < noisy.fastest.cost.dollars);
+  // fast is still the fastest plan, whatever it costs.
+  CHECK(plan::plan_job(model(60), plan::Objective::fast, 5).choice == plan::Assignment{0, 1});
 }
 
 TEST_CASE("two ops tied as the bottleneck are both upgraded, each the cheapest way that meets") {
