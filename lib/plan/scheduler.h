@@ -14,15 +14,19 @@
 //   per item are what the job's end depends on, not the front item's slack. Such an op
 //   also runs its cheapest call within that bound ahead of the frames' even pace, as long
 //   as the job still ends by its SLO: the call ends in time (at 4 standard deviations, not
-//   2), and the items still to come after it fit the time the cores have left. A wide pool
+//   2), and the items still to come after it fit the time the cores have left (a core's
+//   calls in a row judged together, sqrt(calls) x a call's spread). It waits for that
+//   call's full batch likewise, or, when the job is behind, when the full batches get more
+//   items through by the SLO than calls like the one it would run now. A wide pool
 //   works in waves, so a wave of long cheap calls and shorter ones after it ends in time
 //   at near the cheap plan's cost. Once nothing more is coming to the op, the job ends
 //   with its calls: the shortest when none fits. fast runs the fastest plan's configs, and
 //   the shortest call for the last items.
 // - Safe delayed batching: an op with fewer items than its chosen batch waits for more only
 //   while work upstream (anywhere: running, waiting, or a source with frames left) will bring
-//   them, and the wait (the items missing x the time between arrivals) plus the full batch's
-//   latency still fits its slack.
+//   them, and the wait (the items missing x the time between arrivals; on a full pool, at
+//   most the time the ops upstream take to make one) plus the full batch's latency still
+//   fits its slack.
 // - Sources emit their next batch only while the items waiting downstream are few (memory
 //   stays bounded, and frames get their deadlines as they enter). A source that holds several
 //   cores goes first whenever it fits, until a batch waits for every core: narrow ops would
@@ -94,8 +98,16 @@ class Scheduler {
 
  private:
   bool more_coming(const std::vector<OpQueue>& queues, int op) const;
-  bool ends_in_time(int op, int k, int items, double start_s, const OpQueue& q,
-                    const FreeResources& free) const;
+  // Items to spare (negative: short of) by the job's deadline, if `op` starts a call of
+  // config k on `items` items at start_s and its later calls take `later` items each: the
+  // call must end in time (at 4 standard deviations; -infinity when it does not), and the
+  // items still to come after it must fit the time the cores have left.
+  double spare_items(int op, int k, int items, int later, double start_s, const OpQueue& q,
+                     const FreeResources& free) const;
+  // The time between two items reaching `op`, to size a batching wait. On a full pool the
+  // core the op leaves free runs the ops upstream: the items come as fast as those make them
+  // (the gaps seen while the op held every core are no guide).
+  double arrival_s(int op, bool full_pool) const;
 
   const JobModel& model_;
   SchedulerOptions options_;
@@ -108,6 +120,7 @@ class Scheduler {
   std::vector<std::set<int>> ancestors_;  // every op upstream of each op
   std::vector<double> taken_;             // items each op's invocations have taken so far
   std::vector<double> after_s_;           // the plan's latency (at its tail) downstream of each op
+  std::vector<double> upstream_s_;  // the plan's time upstream of each op to make one of its items
   size_t backlog_cap_ = 16;
   // How far a source holding several cores runs ahead of the rest (see next()): a batch for
   // every core at the largest batch of the parallel ops that hold fewer cores than the pool;

@@ -193,6 +193,17 @@ plan::JobModel people_count_batch8_like(int cpus) {
              {{0, 1, 2}}, 160, cpus);
 }
 
+// people_count's detector as profiled on a quieter day: 4 frames a call 18% cheaper a frame
+// than one (81 core-ms against 99), so one-frame calls cost 1.2x, 160 frames, on `cpus`.
+plan::JobModel people_count_batch4_like(int cpus) {
+  return job({op("decode", {}, {noisy(3.1, 0.23)}),
+              op("detect", {0},
+                 {noisy(99, 0.17), noisy(325, 0.1, 4), noisy(678, 0.1, 8), noisy(54, 0.12, 1, 2),
+                  noisy(199, 0.14, 4, 2), noisy(401, 0.1, 8, 2)}),
+              op("sink", {1}, {noisy(0.01, 0.5)})},
+             {{0, 1, 2}}, 160, cpus);
+}
+
 plan::SimResult run_objective(const plan::JobModel& m, plan::Objective objective, double slo_s,
                               uint64_t seed) {
   plan::Plan plan = plan::plan_job(m, objective, slo_s);
@@ -264,4 +275,29 @@ TEST_CASE("on a full pool, a wave of the cheapest calls then shorter ones meet t
   plan::JobModel m = people_count_batch8_like(16);
   m.ops[1].parallel = true;
   check_sweep(m);
+}
+
+// Batches of 4 are the cheap plan here. An SLO 10% past its latency leaves room for them,
+// but the front frames' slack fits one-frame calls, which ran at 1.2x the cheap plan's cost
+// until the job's end was judged with a core's calls in a row together.
+TEST_CASE("on 16 cores, an SLO 10% past the cheap plan's latency is met at about its cost") {
+  plan::JobModel m = people_count_batch4_like(16);
+  m.ops[1].parallel = true;
+  auto median = [](std::vector<double> v) {
+    std::sort(v.begin(), v.end());
+    return v[v.size() / 2];
+  };
+  std::vector<double> cheap, cheap_usd, usd;
+  for (uint64_t seed = 1; seed <= 9; ++seed) {
+    plan::SimResult c = run_objective(m, plan::Objective::cheap, 120, seed);
+    cheap.push_back(c.latency_s);
+    cheap_usd.push_back(c.cost.dollars);
+  }
+  double slo_s = 1.1 * median(cheap);
+  for (uint64_t seed = 1; seed <= 20; ++seed) {
+    plan::SimResult r = run_objective(m, plan::Objective::slo, slo_s, seed);
+    CHECK(r.met);
+    usd.push_back(r.cost.dollars);
+  }
+  CHECK(median(usd) <= 1.05 * median(cheap_usd));
 }
