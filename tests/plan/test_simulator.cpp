@@ -230,13 +230,14 @@ TEST_CASE("fast on a wide pool runs the planned configs and ends near the plan's
 
 namespace {
 
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v[v.size() / 2];
+}
+
 // The issue's sweep on `m`: SLOs at 25, 50, 75 and 100% of the way from fast's median
 // latency to cheap's, each met in 20 of 20 seeds at a median cost within 1.05x cheap's.
 void check_sweep(const plan::JobModel& m) {
-  auto median = [](std::vector<double> v) {
-    std::sort(v.begin(), v.end());
-    return v[v.size() / 2];
-  };
   std::vector<double> fast, cheap, cheap_usd;
   for (uint64_t seed = 1; seed <= 9; ++seed) {
     // As `llama run` does, fast and cheap run under the pipeline's own (loose) SLO.
@@ -283,10 +284,6 @@ TEST_CASE("on a full pool, a wave of the cheapest calls then shorter ones meet t
 TEST_CASE("on 16 cores, an SLO 10% past the cheap plan's latency is met at about its cost") {
   plan::JobModel m = people_count_batch4_like(16);
   m.ops[1].parallel = true;
-  auto median = [](std::vector<double> v) {
-    std::sort(v.begin(), v.end());
-    return v[v.size() / 2];
-  };
   std::vector<double> cheap, cheap_usd, usd;
   for (uint64_t seed = 1; seed <= 9; ++seed) {
     plan::SimResult c = run_objective(m, plan::Objective::cheap, 120, seed);
