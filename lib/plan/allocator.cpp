@@ -13,22 +13,28 @@ struct Candidate {
   double per_item_usd = 0;
 };
 
-}  // namespace
-
-double per_item_usd(const OpModel& op, int k, int items, const JobModel& model) {
-  const Choice& c = op.choices[k];
-  int taken = std::max(1, std::min(items, c.batch));
-  double seconds = op.latency_ms_at(k, taken) / 1000;
+// Dollars per item and the tail of a call whose mean is already known: choose_config asks
+// for both of every choice on every decision, and the mean is the costly part.
+double per_item_usd_of(const Choice& c, double seconds, int taken, const JobModel& model) {
   Cost cost = cost_of(c.held, seconds, model.prices, model.pool.gpu_name);
   // A sheet of zeros still prefers the config that holds less.
   return (cost.dollars + 1e-12 * (cost.core_s + cost.gpu_s)) / taken;
 }
 
-double tail_s(const OpModel& op, int k, int items, double sigmas) {
-  const Choice& c = op.choices[k];
-  double mean_ms = op.latency_ms_at(k, items);
+double tail_of(const Choice& c, double mean_ms, double sigmas) {
   double sd_ms = c.latency_ms > 0 ? c.stdev_ms * mean_ms / c.latency_ms : 0;
   return (mean_ms + sigmas * sd_ms) / 1000;
+}
+
+}  // namespace
+
+double per_item_usd(const OpModel& op, int k, int items, const JobModel& model) {
+  int taken = std::max(1, std::min(items, op.choices[k].batch));
+  return per_item_usd_of(op.choices[k], op.latency_ms_at(k, taken) / 1000, taken, model);
+}
+
+double tail_s(const OpModel& op, int k, int items, double sigmas) {
+  return tail_of(op.choices[k], op.latency_ms_at(k, items), sigmas);
 }
 
 int choose_config(const OpModel& op, double slack_s, Objective objective, const JobModel& model,
@@ -38,14 +44,15 @@ int choose_config(const OpModel& op, double slack_s, Objective objective, const 
     const Choice& c = op.choices[k];
     if (c.set_aside || (fits && !fits(c))) continue;
     int taken = std::max(1, std::min(items, c.batch));
-    Candidate x{k, op.latency_ms_at(k, taken) / 1000, 0, 0};
+    double mean_ms = op.latency_ms_at(k, taken);
+    Candidate x{k, mean_ms / 1000, 0, 0};
     x.per_item_s = x.seconds / taken;
-    x.per_item_usd = per_item_usd(op, k, taken, model);
+    x.per_item_usd = per_item_usd_of(c, x.seconds, taken, model);
     if (fastest.k < 0 || x.per_item_s < fastest.per_item_s ||
         (x.per_item_s == fastest.per_item_s && x.seconds < fastest.seconds))
       fastest = x;
     if (cheapest.k < 0 || x.per_item_usd < cheapest.per_item_usd) cheapest = x;
-    if (tail_s(op, k, taken) <= slack_s &&
+    if (tail_of(c, mean_ms, kTailSigmas) <= slack_s &&
         (cheapest_fitting.k < 0 || x.per_item_usd < cheapest_fitting.per_item_usd))
       cheapest_fitting = x;
   }

@@ -30,7 +30,9 @@ Cost cost_of(const Resources& held, double seconds, const spec::PriceSheet& pric
   Cost c;
   c.core_s = held.cores * seconds;
   c.gpu_s = held.gpus * seconds;
-  c.dollars = c.core_s * prices.core_second + c.gpu_s * prices.gpu_second_for(gpu_name);
+  // The GPU's price is looked up by name only when one is held: this runs on every decision.
+  c.dollars = c.core_s * prices.core_second;
+  if (c.gpu_s > 0) c.dollars += c.gpu_s * prices.gpu_second_for(gpu_name);
   return c;
 }
 

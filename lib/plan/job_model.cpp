@@ -72,10 +72,15 @@ double OpModel::latency_ms_at(int k, int items) const {
   // The nearest batch sizes of the same config at or below and above `items`.
   const Choice* lo = nullptr;
   const Choice* hi = &c;
+  // Batch sizes are compared before configs: the simulator asks this millions of times.
   for (const Choice& other : choices) {
-    if (profile::without_batch(other.config) != profile::without_batch(c.config)) continue;
-    if (other.batch <= items && (!lo || other.batch > lo->batch)) lo = &other;
-    if (other.batch >= items && other.batch < hi->batch) hi = &other;
+    bool lower = other.batch <= items && (!lo || other.batch > lo->batch);
+    bool higher = other.batch >= items && other.batch < hi->batch;
+    if (!lower && !higher) continue;
+    if (c.family >= 0 ? other.family != c.family : !profile::same_but_batch(other.config, c.config))
+      continue;
+    if (lower) lo = &other;
+    if (higher) hi = &other;
   }
   if (!lo) return hi->latency_ms * items / hi->batch;
   if (lo->batch == items || hi == lo) return lo->latency_ms;
@@ -171,6 +176,12 @@ JobModel build_job_model(const graph::Pipeline& pipeline,
       c.latency_ms = p->mean_ms;
       c.stdev_ms = p->stdev_ms;
       if (op.source) c.source_share = source_share(*t.op, config, video);
+      c.family = static_cast<int>(op.choices.size());
+      for (const Choice& earlier : op.choices)
+        if (profile::same_but_batch(earlier.config, c.config)) {
+          c.family = earlier.family;
+          break;
+        }
       op.choices.push_back(std::move(c));
     }
   }

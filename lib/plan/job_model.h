@@ -28,6 +28,10 @@ struct Choice {
   // Failed during the run even on a fresh instance (a CUDA out-of-memory at a large batch, a
   // device gone): no invocation is given this config again (Manager::set_aside).
   bool set_aside = false;
+  // Choices of one config at different batch sizes share a family (an index into the op's
+  // choices, set by build_job_model), so OpModel::latency_ms_at finds them without comparing
+  // configs on every decision; -1 (a model written by hand) compares the configs instead.
+  int family = -1;
 };
 
 struct OpModel {

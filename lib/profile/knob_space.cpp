@@ -86,6 +86,18 @@ Config without_batch(Config config) {
   return config;
 }
 
+bool same_but_batch(const Config& a, const Config& b) {
+  auto i = a.begin(), j = b.begin();
+  while (true) {
+    if (i != a.end() && i->first == "batch") ++i;
+    if (j != b.end() && j->first == "batch") ++j;
+    if (i == a.end() || j == b.end()) return i == a.end() && j == b.end();
+    if (*i != *j) return false;
+    ++i;
+    ++j;
+  }
+}
+
 std::string format_config(const Config& config) {
   std::string out = "{";
   for (const auto& [knob, value] : config) out += (out.size() > 1 ? ", " : "") + knob + "=" + value;

@@ -28,6 +28,8 @@ std::vector<Config> knob_space(const spec::OpSpec& op, const spec::OpSignature& 
 // Stats are kept per (config without batch, batch): `batch` is split off the config.
 int batch_of(const Config& config);  // 1 when the config has no batch knob
 Config without_batch(Config config);
+// The same config but for batch; allocates nothing, for the scheduler's hot path.
+bool same_but_batch(const Config& a, const Config& b);
 
 // "{device=cpu, threads=2}" for progress lines and tables; "{}" when empty.
 std::string format_config(const Config& config);

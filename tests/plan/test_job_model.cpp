@@ -99,6 +99,14 @@ outputs: [people]
   int on_gpu = 0;
   for (const plan::Choice& c : with_gpu.ops[1].choices) on_gpu += c.held.gpus;
   CHECK(on_gpu == 2);
+  // A config's batch sizes are one family, so two items at batch 4 fall a third of the way
+  // from its batch 1 to its batch 4 (50 to 150 ms), never on the other device's.
+  for (int k = 0; k < 4; ++k) {
+    const plan::Choice& c = with_gpu.ops[1].choices[k];
+    for (const plan::Choice& other : with_gpu.ops[1].choices)
+      CHECK((other.family == c.family) == (other.held.gpus == c.held.gpus));
+    if (c.batch == 4) CHECK(with_gpu.ops[1].latency_ms_at(k, 2) == doctest::Approx(50 + 100.0 / 3));
+  }
 
   profile::ProfileStore empty = profile::ProfileStore::open(
       (std::filesystem::temp_directory_path() / "llama-test-job-model-empty-never-created")

@@ -9,6 +9,7 @@ using llama::profile::batch_of;
 using llama::profile::Config;
 using llama::profile::format_config;
 using llama::profile::knob_space;
+using llama::profile::same_but_batch;
 using llama::profile::without_batch;
 namespace spec = llama::spec;
 
@@ -110,4 +111,11 @@ TEST_CASE("batch is split off the config") {
   CHECK(batch_of(c) == 8);
   CHECK(without_batch(c) == Config{{"device", "cpu"}, {"threads", "2"}});
   CHECK(format_config(without_batch(c)) == "{device=cpu, threads=2}");
+  // Batch is ignored wherever it sorts and whether or not either side has one.
+  CHECK(same_but_batch(c, Config{{"device", "cpu"}, {"threads", "2"}}));
+  CHECK(same_but_batch(Config{{"a", "1"}}, Config{{"a", "1"}, {"batch", "4"}}));
+  CHECK(same_but_batch(Config{{"batch", "1"}}, Config{}));
+  CHECK_FALSE(same_but_batch(c, Config{{"batch", "8"}, {"device", "cpu"}, {"threads", "1"}}));
+  CHECK_FALSE(same_but_batch(c, Config{{"batch", "8"}, {"device", "cpu"}}));
+  CHECK_FALSE(same_but_batch(Config{{"device", "cpu"}}, Config{{"device", "cpu"}, {"z", "1"}}));
 }
