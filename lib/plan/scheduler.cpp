@@ -115,11 +115,30 @@ Scheduler::Scheduler(const JobModel& model, Assignment initial, SchedulerOptions
                                             : static_cast<size_t>(std::max(16, 2 * batches));
   int cores = std::max(1, model.pool.cpus);
   int narrow_batch = 0;
+  for (size_t i = 0; i < model.ops.size(); ++i) {
+    const OpModel& op = model.ops[i];
+    if (!op.parallel || op.source) continue;
+    bool narrow = false;
+    for (const Choice& c : op.choices)
+      if (held_on(c, model.pool).cores < cores) {
+        narrow_batch = std::max(narrow_batch, c.batch);
+        narrow = true;
+      }
+    if (narrow) narrow_ops_.push_back(static_cast<int>(i));
+  }
+  // A source that holds the whole pool runs only when every core is free: a batch ahead for
+  // each core, then one more for each core that frees while the others still run (see
+  // next()). On a larger pool it finds its cores free often, and one batch a core will do;
+  // frames in flight cost memory (a 1080p frame is 6 MB).
+  double widest = 0;
   for (const OpModel& op : model.ops)
-    if (op.parallel && !op.source)
-      for (const Choice& c : op.choices)
-        if (held_on(c, model.pool).cores < cores) narrow_batch = std::max(narrow_batch, c.batch);
-  wide_ahead_ = std::min(backlog_cap_, static_cast<size_t>(narrow_batch * cores));
+    if (op.source)
+      for (const Choice& c : op.choices) widest = std::max(widest, held_on(c, model.pool).cores);
+  int rounds = widest >= cores ? 2 : 1;
+  wide_ahead_ = static_cast<size_t>(rounds * narrow_batch * cores);
+  if (options.source_backlog <= 0)
+    backlog_cap_ = std::max(backlog_cap_, wide_ahead_ + static_cast<size_t>(2 * batches));
+  wide_ahead_ = std::min(backlog_cap_, wide_ahead_);
   std::vector<double> items_in = expected_items_in(model, plan_);
   for (size_t i = 0; i < model.ops.size(); ++i)
     for (int up : ancestors_[i]) {
@@ -228,11 +247,17 @@ std::optional<Decision> Scheduler::next(const std::vector<OpQueue>& queues,
   // ops that take one core each keep that from happening: one of them starts on the first
   // free core, the next free core finds the source still too wide, and sits idle while the
   // queues run dry (face_blur's 2-thread decoder ran the pool half idle). Such a source goes
-  // first whenever it fits, until the narrow ops have a batch waiting for every core. No
-  // further: frames decoded long before they are used are read from memory, not the cache
-  // (motion took 0.7 ms a frame against 0.4 when the decoder ran 16 frames ahead).
+  // first whenever it fits, until the narrow ops have a batch waiting for every core, two
+  // where it holds the whole pool: then it can not run again until every core is free, and
+  // a core that frees while another still runs needs a batch too. One was not enough, nor
+  // was counting the items past the narrow ops: face_blur's detector at batch 8 ran on one
+  // core while the other sat idle, 9.5 s a run against 6.5 s now. No further: frames decoded
+  // long before they are used are read from memory, not the cache (motion took 0.7 ms a
+  // frame against 0.4 when the decoder ran 16 frames ahead).
+  size_t narrow_waiting = 0;
+  for (int op : narrow_ops_) narrow_waiting += queues[op].deadlines.size();
   for (int op : order_)
-    if (model_.ops[op].source && backlog < wide_ahead_ &&
+    if (model_.ops[op].source && narrow_waiting < wide_ahead_ &&
         held_on(model_.ops[op].choices[current_[op]], model_.pool).cores > 1 && source_may_emit(op))
       return emit(op);
 

@@ -122,10 +122,12 @@ class Scheduler {
   std::vector<double> after_s_;           // the plan's latency (at its tail) downstream of each op
   std::vector<double> upstream_s_;  // the plan's time upstream of each op to make one of its items
   size_t backlog_cap_ = 16;
-  // How far a source holding several cores runs ahead of the rest (see next()): a batch for
-  // every core at the largest batch of the parallel ops that hold fewer cores than the pool;
-  // 0 when no op could use a core the source leaves idle.
+  // How far a source holding several cores runs ahead of the rest (see next()), in items
+  // waiting at the narrow ops (`narrow_ops_`: parallel, with a config that holds fewer cores
+  // than the pool): a batch for every core at their largest batch, two where the source
+  // holds the whole pool; 0 when no op could use a core the source leaves idle.
   size_t wide_ahead_ = 0;
+  std::vector<int> narrow_ops_;
 };
 
 }  // namespace llama::plan

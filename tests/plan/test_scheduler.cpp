@@ -92,10 +92,37 @@ TEST_CASE("a source that holds every core runs ahead whenever the pool is free")
   d = s.next(queues, {1, 0}, 0);
   REQUIRE(d);
   CHECK(d->op == 1);
-  // Once a frame waits for each core it runs ahead no further: frames decoded long before
-  // they are used come from memory, not the cache.
+  // Items past the narrow op do not count: with a frame for each core waiting only at the
+  // sink, detect would run dry as soon as both cores start, so the decoder still goes first.
+  queues[1].deadlines.clear();
+  queues[2].deadlines = {1.0, 1.0};
+  d = s.next(queues, {2, 0}, 0);
+  REQUIRE(d);
+  CHECK(d->op == 0);
+  // A batch for each core is not enough: once both cores take theirs, the decoder can not run
+  // until both are free again, and a core that frees first finds nothing to detect.
+  queues[2].deadlines.clear();
   queues[1].deadlines = {1.0, 1.0};
   d = s.next(queues, {2, 0}, 0);
+  REQUIRE(d);
+  CHECK(d->op == 0);
+  // With two batches for each core it runs ahead no further: frames decoded long before they
+  // are used come from memory, not the cache.
+  queues[1].deadlines.assign(4, 1.0);
+  d = s.next(queues, {2, 0}, 0);
+  REQUIRE(d);
+  CHECK(d->op == 1);
+
+  // On 4 cores the 2-thread decoder finds 2 free often: a frame for each core is enough.
+  plan::JobModel four = m;
+  four.pool.cpus = 4;
+  plan::Scheduler on_four(four, {0, 0, 0}, {});
+  queues[1].deadlines.assign(3, 1.0);
+  d = on_four.next(queues, {4, 0}, 0);
+  REQUIRE(d);
+  CHECK(d->op == 0);
+  queues[1].deadlines.assign(4, 1.0);
+  d = on_four.next(queues, {4, 0}, 0);
   REQUIRE(d);
   CHECK(d->op == 1);
 
