@@ -128,15 +128,16 @@ Scheduler::Scheduler(const JobModel& model, Assignment initial, SchedulerOptions
   }
   // A source that holds the whole pool runs only when every core is free: a batch ahead for
   // each core, then one more for each core that frees while the others still run (see
-  // next()). On a larger pool it finds its cores free often, and one batch a core will do;
-  // frames in flight cost memory (a 1080p frame is 6 MB).
+  // next()), and room in the backlog for them. On a larger pool it finds its cores free
+  // often, and one batch a core within the usual cap will do: frames in flight cost memory
+  // (a 1080p frame is 6 MB, and 8 frames for each of 64 cores would be 3 GB).
   double widest = 0;
   for (const OpModel& op : model.ops)
     if (op.source)
       for (const Choice& c : op.choices) widest = std::max(widest, held_on(c, model.pool).cores);
   int rounds = widest >= cores ? 2 : 1;
   wide_ahead_ = static_cast<size_t>(rounds * narrow_batch * cores);
-  if (options.source_backlog <= 0)
+  if (rounds == 2 && options.source_backlog <= 0)
     backlog_cap_ = std::max(backlog_cap_, wide_ahead_ + static_cast<size_t>(2 * batches));
   wide_ahead_ = std::min(backlog_cap_, wide_ahead_);
   std::vector<double> items_in = expected_items_in(model, plan_);
