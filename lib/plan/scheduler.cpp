@@ -115,15 +115,18 @@ Scheduler::Scheduler(const JobModel& model, Assignment initial, SchedulerOptions
                                             : static_cast<size_t>(std::max(16, 2 * batches));
   int cores = std::max(1, model.pool.cpus);
   int narrow_batch = 0;
+  double widest = 0;  // the most cores a source's config holds
   for (size_t i = 0; i < model.ops.size(); ++i) {
     const OpModel& op = model.ops[i];
-    if (!op.parallel || op.source) continue;
     bool narrow = false;
-    for (const Choice& c : op.choices)
-      if (held_on(c, model.pool).cores < cores) {
+    for (const Choice& c : op.choices) {
+      double held = held_on(c, model.pool).cores;
+      if (op.source) widest = std::max(widest, held);
+      if (op.parallel && !op.source && held < cores) {
         narrow_batch = std::max(narrow_batch, c.batch);
         narrow = true;
       }
+    }
     if (narrow) narrow_ops_.push_back(static_cast<int>(i));
   }
   // A source that holds the whole pool runs only when every core is free: a batch ahead for
@@ -131,10 +134,6 @@ Scheduler::Scheduler(const JobModel& model, Assignment initial, SchedulerOptions
   // next()), and room in the backlog for them. On a larger pool it finds its cores free
   // often, and one batch a core within the usual cap will do: frames in flight cost memory
   // (a 1080p frame is 6 MB, and 8 frames for each of 64 cores would be 3 GB).
-  double widest = 0;
-  for (const OpModel& op : model.ops)
-    if (op.source)
-      for (const Choice& c : op.choices) widest = std::max(widest, held_on(c, model.pool).cores);
   int rounds = widest >= cores ? 2 : 1;
   wide_ahead_ = static_cast<size_t>(rounds * narrow_batch * cores);
   if (rounds == 2 && options.source_backlog <= 0)
