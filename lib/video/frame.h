@@ -2,6 +2,7 @@
 // (torch::from_blob), so this layer needs no torch headers.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <utility>
@@ -11,6 +12,12 @@ namespace llama::video {
 
 // Leaves new bytes uninitialised: the decoder overwrites every pixel, and zero-filling a
 // 1-6 MB frame first costs about as much as the colour conversion itself.
+// Every buffer also owns kPixelPadding bytes past its end, as FFmpeg pads its own
+// (AV_INPUT_BUFFER_PADDING_SIZE): swscale's SIMD loads read up to a vector past the last
+// pixel (rgb24 -> yuv420p in the encoder, at widths such as 568 and 1080). In the
+// allocation, not in size(), so copies of a frame keep it too.
+inline constexpr size_t kPixelPadding = 64;
+
 template <class T>
 struct UninitializedAllocator : std::allocator<T> {
   template <class U>
@@ -20,6 +27,8 @@ struct UninitializedAllocator : std::allocator<T> {
   UninitializedAllocator() = default;
   template <class U>
   UninitializedAllocator(const UninitializedAllocator<U>&) {}
+  T* allocate(size_t n) { return std::allocator<T>::allocate(n + kPixelPadding); }
+  void deallocate(T* p, size_t n) { std::allocator<T>::deallocate(p, n + kPixelPadding); }
   template <class U, class... Args>
   void construct(U* p, Args&&... args) {
     if constexpr (sizeof...(Args) == 0)

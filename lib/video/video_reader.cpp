@@ -27,6 +27,12 @@ namespace {
 // was cut short; the slack covers estimates from durations and edit lists.
 constexpr double kTruncatedShare = 0.9;
 
+// swscale's x86 YUV -> RGB converter writes whole 16-pixel chunks per row. Into a tightly
+// packed row of another width it writes past the row's end (off the end of the buffer on
+// the last row: heap corruption at 568 or 1080 wide) or leaves the last pixels unconverted
+// (854 wide). Such widths convert into a padded scratch image and are copied out by rows.
+constexpr int kDirectWidthMultiple = 16;
+
 std::string av_error_text(int err) {
   char buf[AV_ERROR_MAX_STRING_SIZE] = {};
   av_strerror(err, buf, sizeof(buf));
@@ -133,6 +139,7 @@ struct VideoReader::State {
   AVPacket* packet = nullptr;
   AVFrame* frame = nullptr;
   SwsContext* sws = nullptr;
+  AVFrame* scratch = nullptr;  // padded RGB rows for widths swscale cannot write tightly
 
   int stream_index = -1;
   AVRational time_base{0, 1};
@@ -164,6 +171,7 @@ struct VideoReader::State {
 
   ~State() {
     sws_freeContext(sws);
+    av_frame_free(&scratch);
     av_frame_free(&frame);
     av_packet_free(&packet);
     avcodec_free_context(&decoder);
@@ -459,11 +467,33 @@ Frame VideoReader::State::convert(int64_t index, double ts) {
     sws_full_range = full_range;
   }
 
-  // Scale straight into the frame's own buffer: no intermediate copy.
   out.rgb.resize(static_cast<size_t>(out.width) * out.height * 3);
-  uint8_t* dst[4] = {out.rgb.data(), nullptr, nullptr, nullptr};
-  int dst_stride[4] = {out.width * 3, 0, 0, 0};
-  sws_scale(sws, frame->data, frame->linesize, 0, frame->height, dst, dst_stride);
+  const int row_bytes = out.width * 3;
+  if (out.width % kDirectWidthMultiple == 0) {
+    // Straight into the frame's own buffer: no intermediate copy.
+    uint8_t* dst[4] = {out.rgb.data(), nullptr, nullptr, nullptr};
+    int dst_stride[4] = {row_bytes, 0, 0, 0};
+    sws_scale(sws, frame->data, frame->linesize, 0, frame->height, dst, dst_stride);
+    return out;
+  }
+  if (!scratch || scratch->width != out.width || scratch->height != out.height) {
+    av_frame_free(&scratch);
+    scratch = av_frame_alloc();
+    if (!scratch) throw Error(ExitCode::internal, info.path + ": out of memory");
+    scratch->format = AV_PIX_FMT_RGB24;
+    scratch->width = out.width;
+    scratch->height = out.height;
+    // 64-byte alignment makes each row a whole number of 64-byte vectors, longer than any
+    // chunk swscale writes past the row's last pixel.
+    if (av_frame_get_buffer(scratch, 64) < 0) {
+      throw Error(ExitCode::internal, info.path + ": out of memory");
+    }
+  }
+  sws_scale(sws, frame->data, frame->linesize, 0, frame->height, scratch->data, scratch->linesize);
+  for (int y = 0; y < out.height; ++y) {
+    std::memcpy(out.rgb.data() + static_cast<size_t>(y) * row_bytes,
+                scratch->data[0] + static_cast<size_t>(y) * scratch->linesize[0], row_bytes);
+  }
   return out;
 }
 

@@ -248,6 +248,62 @@ TEST_CASE("VideoReader reads other containers and codecs") {
   CHECK_FALSE(reader.truncated());
 }
 
+// What `ffmpeg -pix_fmt rgb24` makes of every frame, as one tightly packed byte string.
+std::string cli_rgb(const fs::path& video) {
+  const fs::path raw = Samples::get().dir() / (video.filename().string() + ".rgb");
+  const std::string cmd = "ffmpeg -v error -nostdin -y -i \"" + video.string() +
+                          "\" -f rawvideo -pix_fmt rgb24 \"" + raw.string() + "\"";
+  REQUIRE_MESSAGE(std::system(cmd.c_str()) == 0, "failed: " << cmd);
+  std::ifstream in(raw, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+TEST_CASE("VideoReader converts every pixel at odd and portrait sizes, as the ffmpeg CLI does") {
+  // Widths that are not a multiple of 16 once corrupted the heap (568, 570, 1080) or left
+  // the last columns unconverted (854); odd sizes need codecs that allow them.
+  struct Case {
+    std::string name, args;
+    int width, height;
+  };
+  const std::vector<Case> cases = {
+      {"w568.mp4", "-f lavfi -i testsrc2=size=568x320:rate=5 -t 1 -c:v libx264", 568, 320},
+      {"w570.mp4", "-f lavfi -i testsrc2=size=570x322:rate=5 -t 1 -c:v libx264", 570, 322},
+      {"w854.mp4", "-f lavfi -i testsrc2=size=854x480:rate=5 -t 1 -c:v libx264", 854, 480},
+      {"portrait.mp4", "-f lavfi -i testsrc2=size=1080x1920:rate=5 -t 0.6 -c:v libx264", 1080,
+       1920},
+      {"odd.mkv", "-f lavfi -i testsrc=size=321x241:rate=5 -t 1 -c:v ffv1 -pix_fmt yuv420p", 321,
+       241},
+      {"odd444.mp4", "-f lavfi -i testsrc=size=333x47:rate=5 -t 1 -c:v libx264 -pix_fmt yuv444p",
+       333, 47},
+      {"tiny.mkv", "-f lavfi -i testsrc=size=17x9:rate=5 -t 1 -c:v ffv1 -pix_fmt yuv420p", 17, 9},
+      {"mjpeg.avi", "-f lavfi -i testsrc=size=239x135:rate=5 -t 1 -c:v mjpeg -q:v 3", 239, 135},
+  };
+  for (const Case& c : cases) {
+    CAPTURE(c.name);
+    const fs::path video = Samples::get().make(c.name, c.args);
+    const std::vector<Frame> frames = read_all(video);
+    const std::string expected = cli_rgb(video);
+    const size_t frame_bytes = static_cast<size_t>(c.width) * c.height * 3;
+    REQUIRE(!frames.empty());
+    REQUIRE(expected.size() == frames.size() * frame_bytes);
+    int worst = 0;
+    size_t worst_at = 0;
+    for (size_t i = 0; i < frames.size(); ++i) {
+      REQUIRE(frames[i].width == c.width);
+      REQUIRE(frames[i].height == c.height);
+      REQUIRE(frames[i].rgb.size() == frame_bytes);
+      for (size_t b = 0; b < frame_bytes; ++b) {
+        const int diff = std::abs(int(frames[i].rgb[b]) -
+                                  int(static_cast<uint8_t>(expected[i * frame_bytes + b])));
+        if (diff > worst) worst = diff, worst_at = b;
+      }
+    }
+    // Rounding may differ by a level; an unconverted pixel is off by tens.
+    CHECK_MESSAGE(worst <= 2, "off by " << worst << " at column " << (worst_at / 3) % c.width
+                                        << ", row " << worst_at / 3 / c.width);
+  }
+}
+
 TEST_CASE("VideoReader gives the same pixels with any thread count") {
   ReadOptions one;
   one.threads = 1;
