@@ -1,8 +1,6 @@
 // llama profile PIPELINE: measure what each op costs at each config on this machine (and the
 // pipeline's fan-out and branch rates) into the profile store; --show prints what is there.
 
-#include <atomic>
-#include <csignal>
 #include <iostream>
 #include <memory>
 #include <optional>
@@ -19,6 +17,7 @@
 #include "profile_progress.h"
 #include "profile_view.h"
 #include "spec/duration.h"
+#include "stop_signals.h"
 #include "video/video_files.h"
 
 namespace llama::app {
@@ -37,12 +36,6 @@ struct ProfileCommandOptions {
   bool json = false;
   bool quiet = false;
 };
-
-std::atomic<bool> g_interrupted{false};
-
-void on_sigint(int) {
-  g_interrupted = true;
-}
 
 int profile_command(const ProfileCommandOptions& options) {
   if (options.store_dir.empty())
@@ -99,21 +92,16 @@ int profile_command(const ProfileCommandOptions& options) {
   po.budget_s = *budget_s;
   po.force = options.force;
   po.cuda = cuda;
-  po.cancel = &g_interrupted;
+  po.cancel = StopSignals::flag();
   po.on_progress = [&](const profile::Progress& p) { progress.update(p); };
   po.on_note = [&](const std::string& line) { progress.note(line); };
   po.on_info = [&](const std::string& line) { progress.info(line); };
 
-  g_interrupted = false;
-  std::signal(SIGINT, on_sigint);
   profile::ProfileResult result;
-  try {
+  {
+    StopSignals stop_signals;
     result = profile::profile_pipeline(pipeline, registry, store, po);
-  } catch (...) {
-    std::signal(SIGINT, SIG_DFL);
-    throw;
   }
-  std::signal(SIGINT, SIG_DFL);
   progress.clear();
   store.save();  // the profiler saved after every op; this covers the last one whatever happened
 
@@ -146,7 +134,7 @@ int profile_command(const ProfileCommandOptions& options) {
   if (result.interrupted) {
     std::cerr << "llama: interrupted; the " << result.measured << " entries measured so far are in "
               << store.path() << "\n";
-    return static_cast<int>(ExitCode::interrupted);
+    return stopped_exit_code();
   }
   if (!result.failed_ops.empty()) {
     std::string list;

@@ -1,6 +1,5 @@
 // llama run PIPELINE: run a pipeline on its videos, write results, report.json and a table.
 #include <unistd.h>
-#include <csignal>
 #include <filesystem>
 #include <iostream>
 
@@ -18,6 +17,7 @@
 #include "report/trace.h"
 #include "spec/duration.h"
 #include "spec/price_sheet.h"
+#include "stop_signals.h"
 
 namespace llama::app {
 
@@ -63,12 +63,6 @@ exec::BrokenConfig parse_fail_config(const std::string& text, const graph::Pipel
   return broken;
 }
 
-std::atomic<bool> g_interrupted{false};
-
-void on_sigint(int) {
-  g_interrupted = true;
-}
-
 int run(const RunOptions& options) {
   if (options.out_given && options.out_dir.empty())
     throw Error(ExitCode::usage, "--out is empty; name a folder, e.g. --out results");
@@ -86,7 +80,7 @@ int run(const RunOptions& options) {
   exec::check_inputs(exec_options.videos);
   exec_options.out_dir = options.out_dir.empty() ? "out/" + pipeline.spec.name : options.out_dir;
   report::prepare_out_dir(exec_options.out_dir);
-  exec_options.cancel = &g_interrupted;
+  exec_options.cancel = StopSignals::flag();
   exec_options.record_invocations = !options.trace.empty();
   exec_options.objective = objective;
   exec_options.slo_s = slo_s.value_or(0);
@@ -160,9 +154,11 @@ int run(const RunOptions& options) {
                 << std::flush;
     };
 
-  std::signal(SIGINT, on_sigint);
-  exec::RunResult result = exec::run_pipeline(pipeline, registry, exec_options);
-  std::signal(SIGINT, SIG_DFL);
+  exec::RunResult result;
+  {
+    StopSignals stop_signals;
+    result = exec::run_pipeline(pipeline, registry, exec_options);
+  }
   if (show_progress) std::cerr << "\r\033[K" << std::flush;
 
   nlohmann::json report = report::build_report(info, result);
@@ -189,6 +185,7 @@ int run(const RunOptions& options) {
   if (!result.complete) {
     std::cerr << "llama: " << result.error << "\nllama: partial results are in "
               << exec_options.out_dir << " (report.json says status: incomplete)\n";
+    if (result.failure == ExitCode::interrupted) return stopped_exit_code();
     return static_cast<int>(result.failure);
   }
   if (options.strict && truncated) {

@@ -7,6 +7,7 @@
 
 #include "base/error.h"
 #include "commands.h"
+#include "stop_signals.h"
 
 #ifndef LLAMA_VERSION
 #define LLAMA_VERSION "dev"
@@ -50,6 +51,8 @@ int main(int argc, char** argv) {
       if (sub->parsed()) return command();
   } catch (const llama::Error& e) {
     std::cerr << "llama: " << e.what() << "\n";
+    // 130, 143 or 129, by the signal that stopped it.
+    if (e.code() == llama::ExitCode::interrupted) return llama::app::stopped_exit_code();
     return static_cast<int>(e.code());
   } catch (const std::exception& e) {
     std::cerr << "llama: internal error: " << e.what()

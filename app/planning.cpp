@@ -2,8 +2,6 @@
 
 #include <unistd.h>
 
-#include <atomic>
-#include <csignal>
 #include <filesystem>
 #include <iostream>
 #include <sstream>
@@ -18,20 +16,11 @@
 #include "profile/targets.h"
 #include "profile_progress.h"
 #include "spec/duration.h"
+#include "stop_signals.h"
 #include "video/video_files.h"
 #include "video/video_reader.h"
 
 namespace llama::app {
-
-namespace {
-
-std::atomic<bool> g_interrupted{false};
-
-void on_sigint(int) {
-  g_interrupted = true;
-}
-
-}  // namespace
 
 plan::VideoShape probe_video_shape(const std::vector<std::string>& videos) {
   plan::VideoShape shape;
@@ -147,21 +136,16 @@ plan::JobModel load_job_model(const graph::Pipeline& pipeline, const spec::Price
   po.sample = options.auto_profile_sample;
   po.budget_s = options.auto_profile_budget_s;
   po.cuda = cuda;
-  po.cancel = &g_interrupted;
+  po.cancel = StopSignals::flag();
   // On a terminal the line rewrites itself in place; in a log, the line above is enough.
   if (isatty(STDERR_FILENO))
     po.on_progress = [&](const profile::Progress& p) { progress.update(p); };
   po.on_note = [&](const std::string& line) { progress.note(line); };
-  g_interrupted = false;
-  std::signal(SIGINT, on_sigint);
   profile::ProfileResult result;
-  try {
+  {
+    StopSignals stop_signals;
     result = profile::profile_pipeline(pipeline, ops::builtin_registry(), store, po);
-  } catch (...) {
-    std::signal(SIGINT, SIG_DFL);
-    throw;
   }
-  std::signal(SIGINT, SIG_DFL);
   progress.clear();
   store.save();
   if (result.interrupted)
