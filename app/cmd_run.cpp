@@ -154,6 +154,9 @@ int run(const RunOptions& options) {
                 << std::flush;
     };
 
+  const std::string report_path =
+      (std::filesystem::path(exec_options.out_dir) / "report.json").string();
+  report::write_report(report_path, report::unfinished_report(info));
   exec::RunResult result;
   {
     StopSignals stop_signals;
@@ -162,8 +165,13 @@ int run(const RunOptions& options) {
   if (show_progress) std::cerr << "\r\033[K" << std::flush;
 
   nlohmann::json report = report::build_report(info, result);
-  report::write_report((std::filesystem::path(exec_options.out_dir) / "report.json").string(),
-                       report);
+  try {
+    report::write_report(report_path, report);
+  } catch (const Error&) {
+    // Often the same full disk stopped the run: its own error says where, so say it too.
+    if (!result.complete) std::cerr << "llama: " << result.error << "\n";
+    throw;
+  }
   if (!options.trace.empty())
     report::write_trace(options.trace, report::build_trace(pipeline.spec.name, result));
 

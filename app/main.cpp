@@ -2,6 +2,8 @@
 // one place that turns errors into exit codes (README "Exit codes").
 #include <malloc.h>
 
+#include <csignal>
+
 #include <iostream>
 #include <map>
 
@@ -23,6 +25,9 @@ int main(int argc, char** argv) {
   mallopt(M_MMAP_THRESHOLD, 64 << 20);
   mallopt(M_TRIM_THRESHOLD, 512 << 20);
   mallopt(M_ARENA_MAX, 1);
+  // A file grown past `ulimit -f` would kill the process with SIGXFSZ before it could flush
+  // or report; ignored, the write fails with EFBIG and the run stops as on a full disk.
+  std::signal(SIGXFSZ, SIG_IGN);
   CLI::App app{"llama: run video analytics pipelines on real video, within a latency target"};
   app.set_version_flag("--version", std::string("llama ") + LLAMA_VERSION);
   app.require_subcommand(1);

@@ -1,5 +1,6 @@
 // sink: writes one JSON line per item (schema in README "Results"), flushed after every
 // batch so that a run that stops early leaves every record it made on disk.
+#include <filesystem>
 #include <fstream>
 
 #include "base/error.h"
@@ -33,10 +34,19 @@ class SinkOp : public Op {
       }
       if (!item.embedding.empty()) record["embedding"] = item.embedding;
       out_ << record.dump() << '\n';
-      ++records_;
     }
     out_.flush();
-    if (!out_) throw Error(ExitCode::output, path_ + ": write failed (disk full?)");
+    if (!out_) {
+      // Part of the batch may have reached the file, cut mid-record: take the file back to
+      // its last whole line, so what a full disk leaves still parses line by line.
+      out_.close();
+      std::error_code ignored;
+      std::filesystem::resize_file(path_, committed_bytes_, ignored);
+      throw Error(ExitCode::output, path_ + ": write failed (disk full?), op '" + ctx_.spec->name +
+                                        "'; the records before it are kept");
+    }
+    committed_bytes_ = static_cast<uintmax_t>(out_.tellp());
+    records_ += static_cast<int64_t>(batch.size());
   }
 
   void finish(std::vector<Item>&) override { out_.close(); }
@@ -47,7 +57,8 @@ class SinkOp : public Op {
   OpContext ctx_;
   std::string path_;
   std::ofstream out_;
-  int64_t records_ = 0;
+  int64_t records_ = 0;            // whole records in the file
+  uintmax_t committed_bytes_ = 0;  // the file's size after the last batch that reached it
 };
 
 }  // namespace
@@ -60,7 +71,7 @@ void register_sink_op(OpRegistry& registry) {
                spec::ItemKind::embedding, spec::ItemKind::count};
   s.produces_items = false;
   s.params = {{"file",
-               spec::ParamType::string,
+               spec::ParamType::output_file,
                false,
                "output file in --out (default <op name>.jsonl)",
                {}}};

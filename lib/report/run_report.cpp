@@ -110,12 +110,31 @@ nlohmann::json build_report(const RunInfo& info, const exec::RunResult& result) 
   return report;
 }
 
+nlohmann::json unfinished_report(const RunInfo& info) {
+  exec::RunResult started;
+  started.complete = false;
+  started.failure = ExitCode::internal;
+  started.error =
+      "the run started but did not finish writing its report (killed, or the disk filled); "
+      "the results in this folder are partial";
+  return build_report(info, started);
+}
+
 void write_report(const std::string& path, const nlohmann::json& report) {
   std::string temp = path + ".tmp";
   {
+    // A link left at the temporary name would be written through; the rename below replaces
+    // a link at `path` itself rather than following it.
+    std::error_code ignored;
+    if (std::filesystem::is_symlink(temp, ignored)) std::filesystem::remove(temp, ignored);
     std::ofstream out(temp, std::ios::trunc);
     out << report.dump(2) << '\n';
-    if (!out) throw Error(ExitCode::output, temp + ": cannot write it (is the folder writable?)");
+    out.close();
+    if (!out) {
+      std::filesystem::remove(temp, ignored);
+      throw Error(ExitCode::output,
+                  temp + ": cannot write it (is the folder writable, and the disk not full?)");
+    }
   }
   std::error_code ec;
   std::filesystem::rename(temp, path, ec);

@@ -35,6 +35,11 @@ nlohmann::json build_report(const RunInfo& info, const exec::RunResult& result);
 // Written atomically (temp file + rename), so a reader never sees half a report.
 void write_report(const std::string& path, const nlohmann::json& report);
 
+// The report a run leaves before it starts: status incomplete, saying it never finished. The
+// final report replaces it; where that cannot be written (a full disk, a kill -9), this one
+// still tells whoever reads --out that the results there are partial.
+nlohmann::json unfinished_report(const RunInfo& info);
+
 void print_table(std::ostream& out, const RunInfo& info, const exec::RunResult& result);
 
 }  // namespace llama::report

@@ -18,8 +18,9 @@ enum class ItemKind { frame, detection, crop, embedding, count };
 
 const char* to_string(ItemKind kind);
 
-// `model` names an entry of the pipeline's `models:` section.
-enum class ParamType { string, number, integer, boolean, duration, list, model, any };
+// `model` names an entry of the pipeline's `models:` section; `output_file` is a file name
+// inside --out (relative, no `..`), so a pipeline never writes outside the folder it was given.
+enum class ParamType { string, number, integer, boolean, duration, list, model, output_file, any };
 
 struct ParamSignature {
   std::string name;

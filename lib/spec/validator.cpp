@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
 
 #include "spec/duration.h"
 
@@ -37,10 +38,20 @@ const char* type_name(ParamType type) {
       return "a list";
     case ParamType::model:
       return "the name of a model in 'models:'";
+    case ParamType::output_file:
+      return "a file name inside --out (relative, without '..')";
     case ParamType::any:
       return "a value";
   }
   return "a value";
+}
+
+bool is_inside_out_dir(const std::string& name) {
+  const std::filesystem::path path(name);
+  if (name.empty() || path.is_absolute() || path.filename().empty()) return false;
+  for (const auto& part : path)
+    if (part == "..") return false;
+  return true;
 }
 
 bool has_type(const nlohmann::json& v, ParamType type) {
@@ -59,6 +70,8 @@ bool has_type(const nlohmann::json& v, ParamType type) {
       return v.is_array();
     case ParamType::model:
       return v.is_string();
+    case ParamType::output_file:
+      return v.is_string() && is_inside_out_dir(v.get<std::string>());
     case ParamType::any:
       return true;
   }

@@ -3,6 +3,7 @@
 #include "video/video_writer.h"
 
 #include <algorithm>
+#include <cerrno>
 #include <cmath>
 
 #include "base/error.h"
@@ -34,8 +35,10 @@ std::string av_error_text(int err) {
 }
 
 [[noreturn]] void cannot_write(const std::string& path, int err) {
-  throw Error(ExitCode::output, path + ": cannot write (" + av_error_text(err) +
-                                    "); check that the folder exists and is writable");
+  const bool full = err == AVERROR(ENOSPC) || err == AVERROR(EFBIG) || err == AVERROR(EDQUOT);
+  throw Error(ExitCode::output, path + ": cannot write (" + av_error_text(err) + "); " +
+                                    (full ? "free some space, or pass --out on another disk"
+                                          : "check that the folder exists and is writable"));
 }
 
 }  // namespace

@@ -23,16 +23,20 @@ show_output() {
   head -c 4000 "$err" >&2 || true
 }
 
-# expect_exit CODE cmd...: runs cmd (under a 60 s timeout, so nothing hangs the suite),
-# keeps its stdout/stderr in $out/$err and fails unless it exits with CODE.
+# A command's time limit, so nothing hangs the suite; scripts/sanitize scales it, since
+# programs under ASan run a few times slower.
+limit_s=$((60 * ${LLAMA_TEST_TIME_SCALE:-1}))
+
+# expect_exit CODE cmd...: runs cmd (under the $limit_s timeout), keeps its stdout/stderr in
+# $out/$err and fails unless it exits with CODE.
 expect_exit() {
   local want=$1
   shift
   local rc=0
-  timeout 60 "$@" >"$out" 2>"$err" || rc=$?
+  timeout "$limit_s" "$@" >"$out" 2>"$err" || rc=$?
   if [[ $rc != "$want" ]]; then
     echo "FAIL: expected exit $want, got $rc: $*" >&2
-    [[ $rc == 124 ]] && echo "(timed out after 60 s)" >&2
+    [[ $rc == 124 ]] && echo "(timed out after $limit_s s)" >&2
     show_output
     exit 1
   fi

@@ -29,4 +29,20 @@ json_check blocked/report.json 'r["status"] == "incomplete"'
 mkdir -p noreport/report.json
 expect_exit 6 "$llama" run --static p.yaml --input in.mkv --out "$tmp/noreport"
 expect_stderr_contains report.json
+
+# Outputs stay inside --out: a link there is not written through (exit 6, naming it), and
+# the file it points to is left as it was.
+mkdir -p linked
+echo "keep me" >outside.txt
+ln -s "$tmp/outside.txt" linked/s.jsonl
+expect_exit 6 "$llama" run --static p.yaml --input in.mkv --out "$tmp/linked"
+expect_stderr_contains "linked/s.jsonl: is a symbolic link, and llama never writes through one"
+[[ $(cat outside.txt) == "keep me" ]] || fail "a sink wrote through a symbolic link out of --out"
+
+# A pipeline whose `file:` leaves --out is a spec error (exit 3) at its line and column.
+sed 's/    input: decode/    input: decode\n    params: {file: ..\/escaped.jsonl}/' p.yaml >escape.yaml
+expect_exit 3 "$llama" run --static escape.yaml --input in.mkv --out "$tmp/escape"
+expect_stderr_contains "escape.yaml:8:"
+expect_stderr_contains "must be a file name inside --out"
+[[ ! -e escaped.jsonl ]] || fail "a sink wrote outside --out"
 echo "ok"

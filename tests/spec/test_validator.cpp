@@ -23,7 +23,10 @@ OpCatalog test_catalog() {
   count.params = {{"window", ParamType::duration, true, "window length, e.g. 1s", {}}};
   c.add(count);
   c.add({"encode", "", {ItemKind::frame}, false, ItemKind::frame, {}, {}, {}});
-  c.add({"sink", "", {ItemKind::frame, ItemKind::count}, false, ItemKind::frame, {}, {}, {}});
+  OpSignature sink{"sink", "", {ItemKind::frame, ItemKind::count}, false, ItemKind::frame, {},
+                   {},     {}};
+  sink.params = {{"file", ParamType::output_file, false, "output file in --out", {}}};
+  c.add(sink);
   return c;
 }
 
@@ -118,4 +121,22 @@ TEST_CASE("sources take no input; other ops need one") {
 )");
   CHECK(out.find("op 'd' (decode) reads the input video and takes no input") != std::string::npos);
   CHECK(out.find("op 'm' (motion_filter) has no input") != std::string::npos);
+}
+
+TEST_CASE("an output file stays inside --out: relative, without '..'") {
+  auto sink_to = [](const std::string& file) {
+    return check(
+        "ops:\n  - {name: d, op: decode}\n  - {name: s, op: sink, input: d, params: "
+        "{file: " +
+        file + "}}\n");
+  };
+  CHECK(sink_to("records.jsonl") == "");
+  CHECK(sink_to("per_video/records.jsonl") == "");
+  for (const std::string bad :
+       {"/etc/records.jsonl", "../records.jsonl", "a/../../b.jsonl", "\"\"", "some/folder/"}) {
+    CAPTURE(bad);
+    const std::string out = sink_to(bad);
+    CHECK(out.find("t.yaml:3:") != std::string::npos);
+    CHECK(out.find("param 'file' of op 's' must be a file name inside --out") != std::string::npos);
+  }
 }
