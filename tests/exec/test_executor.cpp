@@ -134,11 +134,12 @@ TEST_CASE("several videos run as one job, and items name their video") {
 
 TEST_CASE("a failing op stops the run, keeps what was written, and says which op") {
   Workspace w;
-  // The encoder cannot create a file inside a folder that does not exist.
+  // The encoder cannot create a file where a folder is in the way.
+  fs::create_directories(w.dir / "out" / "x.mp4");
   auto r = w.run(R"(ops:
   - {name: decode, op: decode}
   - {name: out, op: sink, input: decode}
-  - {name: video, op: encode, input: decode, params: {file: no/such/dir/x.mp4}}
+  - {name: video, op: encode, input: decode, params: {file: x.mp4}}
 )");
   CHECK_FALSE(r.complete);
   CHECK(r.failure == ExitCode::output);
