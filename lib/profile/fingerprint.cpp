@@ -8,6 +8,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "profile/json_int.h"
+
 namespace llama::profile {
 
 namespace {
@@ -120,9 +122,9 @@ void to_json(nlohmann::json& j, const Fingerprint& fp) {
 
 void from_json(const nlohmann::json& j, Fingerprint& fp) {
   j.at("cpu_model").get_to(fp.cpu_model);
-  j.at("cores").get_to(fp.cores);
+  fp.cores = json_int<int>(j.at("cores"));
   j.at("gpu_name").get_to(fp.gpu_name);
-  j.at("gpu_memory_mb").get_to(fp.gpu_memory_mb);
+  fp.gpu_memory_mb = json_int<int64_t>(j.at("gpu_memory_mb"));
   j.at("torch_version").get_to(fp.torch_version);
 }
 

@@ -6,6 +6,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "profile/json_int.h"
+
 namespace llama::profile {
 
 namespace {
@@ -77,7 +79,7 @@ void to_json(nlohmann::json& j, const LatencyStats& s) {
 }
 
 void from_json(const nlohmann::json& j, LatencyStats& s) {
-  j.at("n").get_to(s.n);
+  s.n = json_int<int64_t>(j.at("n"));
   j.at("mean_ms").get_to(s.mean_ms);
   j.at("p50_ms").get_to(s.p50_ms);
   j.at("p95_ms").get_to(s.p95_ms);

@@ -16,6 +16,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/error.h"
+#include "profile/json_int.h"
 
 namespace llama::profile {
 
@@ -98,21 +99,22 @@ Contents contents_from_json(const json& j) {
   for (const json& item : j.at("entries")) {
     Entry e;
     item.at("op_kind").get_to(e.key.op_kind);
-    item.at("impl_version").get_to(e.key.impl_version);
+    e.key.impl_version = json_int<int>(item.at("impl_version"));
     item.at("model_id").get_to(e.key.model_id);
     item.at("input").get_to(e.key.input);
     item.at("config").get_to(e.key.config);
-    item.at("batch").get_to(e.key.batch);
+    e.key.batch = json_int<int>(item.at("batch"));
     item.at("stats").get_to(e.stats);
     item.at("measured_at").get_to(e.measured_at);
     c.entries[e.key] = e;
   }
   for (const json& item : j.at("fanout"))
     c.fanouts[op_key_from_json(item)] = {item.at("mean").get<double>(),
-                                         item.at("p95").get<double>(), item.at("n").get<int64_t>()};
+                                         item.at("p95").get<double>(),
+                                         json_int<int64_t>(item.at("n"))};
   for (const json& item : j.at("branches"))
-    c.branches[op_key_from_json(item)] = {item.at("taken").get<int64_t>(),
-                                          item.at("seen").get<int64_t>()};
+    c.branches[op_key_from_json(item)] = {json_int<int64_t>(item.at("taken")),
+                                          json_int<int64_t>(item.at("seen"))};
   return c;
 }
 

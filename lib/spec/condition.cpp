@@ -47,6 +47,9 @@ class Parser {
   }
 
   NodePtr binary(Node::Kind kind, NodePtr left, NodePtr right) {
+    // eval and the tree's destructor recurse once per operator in a chain (`a || b || ...`).
+    if (++operators_ > kMaxOperators)
+      fail("more than " + std::to_string(kMaxOperators) + " operators");
     auto node = std::make_shared<Node>();
     node->kind = kind;
     node->left = std::move(left);
@@ -66,19 +69,31 @@ class Parser {
     return left;
   }
 
+  // '!' and '(' recurse; without a limit, a condition of a few thousand of them overflows the
+  // stack (the parser's, and eval's later) instead of being refused.
+  void enter() {
+    if (++depth_ > kMaxDepth)
+      fail("nested more than " + std::to_string(kMaxDepth) + " levels deep ('!' and '(')");
+  }
+
   NodePtr parse_unary() {
     skip_space();
     if (pos_ < text_.size() && text_[pos_] == '!' && text_.compare(pos_, 2, "!=") != 0) {
       ++pos_;
-      return binary(Node::Kind::not_, parse_unary(), nullptr);
+      enter();
+      NodePtr inner = parse_unary();
+      --depth_;
+      return binary(Node::Kind::not_, inner, nullptr);
     }
     return parse_primary();
   }
 
   NodePtr parse_primary() {
     if (accept("(")) {
+      enter();
       NodePtr inner = parse_or();
       if (!accept(")")) fail("missing ')'");
+      --depth_;
       return inner;
     }
     NodePtr left = parse_operand();
@@ -129,9 +144,13 @@ class Parser {
     return node;
   }
 
+  static constexpr int kMaxDepth = 100;
+  static constexpr int kMaxOperators = 1000;
   const std::string& text_;
   std::vector<std::string>& fields_;
   size_t pos_ = 0;
+  int depth_ = 0;
+  int operators_ = 0;
 };
 
 std::optional<Value> value_of(const Node& node, const Condition::Lookup& lookup) {

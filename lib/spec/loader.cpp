@@ -124,7 +124,19 @@ class Loader {
     }
   }
 
-  static nlohmann::json to_json(const YAML::Node& node) {
+  // Aliases share one node in yaml-cpp but are copied here: a few hundred bytes of nested
+  // aliases ("billion laughs") would expand to billions of values and hang the loader.
+  static constexpr size_t kMaxJsonValues = 10000;
+
+  nlohmann::json to_json(const YAML::Node& node) {
+    if (++json_values_ > kMaxJsonValues) {
+      SourceLocation where = at(node);
+      throw Error(ExitCode::bad_spec,
+                  where.file + ":" + std::to_string(where.line) + ":" +
+                      std::to_string(where.column) + ": error: params and models expand to " +
+                      "more than " + std::to_string(kMaxJsonValues) +
+                      " values (YAML aliases copy what they name) (write smaller values)");
+    }
     if (node.IsSequence()) {
       nlohmann::json list = nlohmann::json::array();
       for (const auto& item : node) list.push_back(to_json(item));
@@ -265,13 +277,22 @@ class Loader {
   std::string file_;
   fs::path base_dir_;
   Diagnostics& diags_;
+  size_t json_values_ = 0;  // made by to_json so far, for kMaxJsonValues
 };
 
 }  // namespace
 
 PipelineSpec load_pipeline_text(const std::string& text, const std::string& file,
                                 Diagnostics& diagnostics) {
-  return Loader(file, diagnostics).load(parse_yaml(text, file));
+  YAML::Node root = parse_yaml(text, file);
+  // The loader reads keys and names with as<std::string>(), which throws yaml-cpp's own
+  // exception where the file has a list or mapping (`{[a]: 1}`); it must reach the user as a
+  // bad spec, like every other mistake in the file.
+  try {
+    return Loader(file, diagnostics).load(root);
+  } catch (const YAML::Exception& e) {
+    throw yaml_value_error(file, e);
+  }
 }
 
 PipelineSpec load_pipeline_file(const std::string& path, Diagnostics& diagnostics) {

@@ -1,6 +1,7 @@
 #include "spec/price_sheet.h"
 
 #include <algorithm>
+#include <cmath>
 #include <fstream>
 #include <sstream>
 
@@ -15,11 +16,12 @@ namespace {
 const std::vector<std::string> kKeys = {"currency", "source", "cpu_core_second", "gpu_second"};
 
 // A price is a non-negative number of dollars; 0 is allowed (resources you own outright).
+// Finite too: YAML's .inf is a number, but costs are written as JSON, which has no infinity.
 double price(const std::string& file, const YAML::Node& node, const std::string& what,
              Diagnostics& diags) {
   try {
     double v = node.as<double>();
-    if (v >= 0) return v;
+    if (v >= 0 && std::isfinite(v)) return v;
   } catch (const YAML::Exception&) {
   }
   diags.error(location_of(file, node), what + " must be a number of dollars, 0 or more",
@@ -35,8 +37,9 @@ double PriceSheet::gpu_second_for(const std::string& gpu_name) const {
   return gpu_second;
 }
 
-PriceSheet load_price_sheet_text(const std::string& text, const std::string& file) {
-  YAML::Node root = parse_yaml(text, file);
+namespace {
+
+PriceSheet read_price_sheet(const YAML::Node& root, const std::string& file) {
   Diagnostics diags;
   PriceSheet sheet;
   sheet.file = file;
@@ -84,6 +87,19 @@ PriceSheet load_price_sheet_text(const std::string& text, const std::string& fil
   }
   diags.throw_if_any();
   return sheet;
+}
+
+}  // namespace
+
+PriceSheet load_price_sheet_text(const std::string& text, const std::string& file) {
+  YAML::Node root = parse_yaml(text, file);
+  // Keys, currency and source are read with as<std::string>(), which throws yaml-cpp's own
+  // exception where the sheet has a list or mapping; the user must get a bad-spec error.
+  try {
+    return read_price_sheet(root, file);
+  } catch (const YAML::Exception& e) {
+    throw yaml_value_error(file, e);
+  }
 }
 
 PriceSheet load_price_sheet(const std::string& path) {

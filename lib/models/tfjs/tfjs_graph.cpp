@@ -1,5 +1,6 @@
 #include "models/tfjs/tfjs_graph.h"
 
+#include <cstdint>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -68,11 +69,15 @@ std::string base64_decode(const std::string& in) {
   static const std::string chars =
       "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
   std::string out;
-  int value = 0, bits = -8;
+  // Unsigned: the accumulator keeps shifting left past 32 bits on any string of 6 or more
+  // characters (every real padding or data_format attribute); only its low 14 bits are ever
+  // read, but a signed overflow is undefined behaviour.
+  uint32_t value = 0;
+  int bits = -8;
   for (char c : in) {
     size_t pos = chars.find(c);
     if (pos == std::string::npos) break;  // '=' padding ends the data
-    value = (value << 6) + static_cast<int>(pos);
+    value = (value << 6) + static_cast<uint32_t>(pos);
     bits += 6;
     if (bits >= 0) {
       out.push_back(static_cast<char>((value >> bits) & 0xFF));
@@ -82,9 +87,35 @@ std::string base64_decode(const std::string& in) {
   return out;
 }
 
-size_t element_count(const std::vector<int64_t>& shape) {
+// An integer of model.json. nlohmann's get<int64_t>() casts a float as it is, which is
+// undefined behaviour past int64's range (`"shape": [1e300]`); only integers are taken.
+int64_t json_int64(const nlohmann::ordered_json& v) {
+  if (!v.is_number_integer() || (v.is_number_unsigned() && v.get<uint64_t>() > INT64_MAX))
+    throw nlohmann::ordered_json::type_error::create(
+        302, "expected an integer of 64 bits, got " + v.dump(), &v);
+  return v.get<int64_t>();
+}
+
+std::vector<int64_t> weight_shape(const nlohmann::ordered_json& spec) {
+  std::vector<int64_t> shape;
+  if (spec.contains("shape"))
+    for (const auto& d : spec.at("shape")) shape.push_back(json_int64(d));
+  return shape;
+}
+
+// A negative dimension or a count past kMaxElements wraps the size_t arithmetic of the shard
+// size check in load_weights: it then passes for bytes the shard does not hold, and torch is
+// asked for a tensor of a size that disagrees with them (c10::Error, or a read past the end).
+constexpr size_t kMaxElements = size_t{1} << 40;  // 4 TiB of float32; no model comes close
+
+size_t element_count(const std::vector<int64_t>& shape, const std::string& file,
+                     const std::string& weight) {
   size_t n = 1;
-  for (int64_t d : shape) n *= static_cast<size_t>(d);
+  for (int64_t d : shape) {
+    if (d < 0 || (d > 0 && n > kMaxElements / static_cast<size_t>(d)))
+      fail(file, "weight '" + weight + "' has a negative or impossibly large shape");
+    n *= static_cast<size_t>(d);
+  }
   return n;
 }
 
@@ -96,6 +127,11 @@ size_t dtype_bytes(const std::string& dtype) {
 }
 
 std::string read_file(const fs::path& path, const std::string& model_file) {
+  // A manifest may name any path: /dev/zero would be read until memory runs out, and opening
+  // a FIFO blocks, so only regular files are opened.
+  std::error_code ec;
+  if (fs::exists(path, ec) && !fs::is_regular_file(path, ec))
+    fail(model_file, "cannot read " + path.string() + ": not a regular file");
   std::ifstream in(path, std::ios::binary);
   if (!in)
     fail(model_file, "cannot read " + path.string() + " (run scripts/setup to fetch models)");
@@ -105,9 +141,9 @@ std::string read_file(const fs::path& path, const std::string& model_file) {
 // One weight from its bytes: dequantised to float32 where the manifest says it is quantised.
 torch::Tensor decode_weight(const nlohmann::ordered_json& spec, const char* data,
                             const std::string& file) {
-  std::vector<int64_t> shape = spec.value("shape", std::vector<int64_t>{});
+  std::vector<int64_t> shape = weight_shape(spec);
   std::string dtype = spec.value("dtype", "float32");
-  int64_t n = static_cast<int64_t>(element_count(shape));
+  int64_t n = static_cast<int64_t>(element_count(shape, file, spec.value("name", "")));
   auto copy = [&](torch::ScalarType type) {
     return torch::from_blob(const_cast<char*>(data), {n}, type).clone().reshape(shape);
   };
@@ -141,7 +177,8 @@ void load_weights(const nlohmann::ordered_json& manifest, const fs::path& dir,
     for (const auto& spec : group.at("weights")) {
       std::string dtype = spec.value("dtype", "float32");
       if (spec.contains("quantization")) dtype = spec["quantization"].value("dtype", dtype);
-      size_t size = element_count(spec.value("shape", std::vector<int64_t>{})) * dtype_bytes(dtype);
+      size_t size =
+          element_count(weight_shape(spec), file, spec.value("name", "")) * dtype_bytes(dtype);
       if (offset + size > bytes.size())
         fail(file, "weight shards are too short: '" + spec.value("name", "") + "' needs bytes " +
                        std::to_string(offset) + ".." + std::to_string(offset + size) +
@@ -173,7 +210,9 @@ bool is_supported_op(const std::string& op) {
   return kSupportedOps.count(op) > 0;
 }
 
-TfjsGraph load_tfjs_graph(const std::string& model_json_path) {
+namespace {
+
+TfjsGraph read_graph(const std::string& model_json_path) {
   const std::string& file = model_json_path;
   nlohmann::ordered_json doc;
   try {
@@ -296,53 +335,100 @@ TfjsGraph load_tfjs_graph(const std::string& model_json_path) {
   return graph;
 }
 
+}  // namespace
+
+TfjsGraph load_tfjs_graph(const std::string& model_json_path) {
+  // read_graph takes model.json apart with at(), get<>() and value(), which throw json
+  // exceptions on a missing key or a value of another type; std::stoi and std::stoll throw
+  // std::logic_error on a number that is not one; torch throws c10::Error on a weight it
+  // cannot shape. Each means a malformed model.json: a bad-spec error naming the file.
+  try {
+    return read_graph(model_json_path);
+  } catch (const nlohmann::ordered_json::exception& e) {
+    fail(model_json_path, std::string("is not a well-formed TFJS graph model (") + e.what() + ")");
+  } catch (const std::logic_error& e) {
+    fail(model_json_path, std::string("has a malformed number (") + e.what() + ")");
+  } catch (const c10::Error& e) {
+    fail(model_json_path,
+         std::string("has a weight torch cannot make (") + e.what_without_backtrace() + ")");
+  }
+}
+
+namespace {
+
+// The attribute helpers run while a model runs (tfjs_ops.cpp), where only c10::Error is
+// caught: a malformed attribute in a user's model.json (a list where a number belongs, "i":
+// "x") must still end as a bad-spec error naming the node, not as a json or std::stoll
+// exception escaping the run.
+template <class Read>
+auto guarded(const Node& node, const std::string& name, Read read) -> decltype(read()) {
+  try {
+    return read();
+  } catch (const nlohmann::ordered_json::exception& e) {
+    throw Error(ExitCode::bad_spec, "node '" + node.name + "' (" + node.op + "): attribute '" +
+                                        name + "' is malformed (" + e.what() + ")");
+  } catch (const std::logic_error& e) {
+    throw Error(ExitCode::bad_spec, "node '" + node.name + "' (" + node.op + "): attribute '" +
+                                        name + "' is not a number (" + e.what() + ")");
+  }
+}
+
+int64_t attr_int_value(const nlohmann::ordered_json& v) {
+  return v.is_string() ? std::stoll(v.get<std::string>()) : json_int64(v);
+}
+
+}  // namespace
+
 int64_t attr_int(const Node& node, const std::string& name, int64_t fallback) {
   auto it = node.attr.find(name);
   if (it == node.attr.end() || !it->contains("i")) return fallback;
-  const auto& v = (*it)["i"];
-  return v.is_string() ? std::stoll(v.get<std::string>()) : v.get<int64_t>();
+  return guarded(node, name, [&] { return attr_int_value((*it)["i"]); });
 }
 
 double attr_float(const Node& node, const std::string& name, double fallback) {
   auto it = node.attr.find(name);
   if (it == node.attr.end() || !it->contains("f")) return fallback;
-  return (*it)["f"].get<double>();
+  return guarded(node, name, [&] { return (*it)["f"].get<double>(); });
 }
 
 bool attr_bool(const Node& node, const std::string& name, bool fallback) {
   auto it = node.attr.find(name);
   if (it == node.attr.end() || !it->contains("b")) return fallback;
-  return (*it)["b"].get<bool>();
+  return guarded(node, name, [&] { return (*it)["b"].get<bool>(); });
 }
 
 std::string attr_string(const Node& node, const std::string& name, const std::string& fallback) {
   auto it = node.attr.find(name);
   if (it == node.attr.end() || !it->contains("s")) return fallback;
-  return base64_decode((*it)["s"].get<std::string>());
+  return guarded(node, name, [&] { return base64_decode((*it)["s"].get<std::string>()); });
 }
 
 std::vector<int64_t> attr_ints(const Node& node, const std::string& name) {
   std::vector<int64_t> out;
   auto it = node.attr.find(name);
   if (it == node.attr.end() || !it->contains("list")) return out;
-  for (const auto& v : (*it)["list"].value("i", nlohmann::ordered_json::array()))
-    out.push_back(v.is_string() ? std::stoll(v.get<std::string>()) : v.get<int64_t>());
-  return out;
+  return guarded(node, name, [&] {
+    for (const auto& v : (*it)["list"].value("i", nlohmann::ordered_json::array()))
+      out.push_back(attr_int_value(v));
+    return out;
+  });
 }
 
 std::vector<std::string> attr_strings(const Node& node, const std::string& name) {
   std::vector<std::string> out;
   auto it = node.attr.find(name);
   if (it == node.attr.end() || !it->contains("list")) return out;
-  for (const auto& v : (*it)["list"].value("s", nlohmann::ordered_json::array()))
-    out.push_back(base64_decode(v.get<std::string>()));
-  return out;
+  return guarded(node, name, [&] {
+    for (const auto& v : (*it)["list"].value("s", nlohmann::ordered_json::array()))
+      out.push_back(base64_decode(v.get<std::string>()));
+    return out;
+  });
 }
 
 std::string attr_type(const Node& node, const std::string& name) {
   auto it = node.attr.find(name);
   if (it == node.attr.end() || !it->contains("type")) return "";
-  return (*it)["type"].get<std::string>();
+  return guarded(node, name, [&] { return (*it)["type"].get<std::string>(); });
 }
 
 }  // namespace llama::models::tfjs
