@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <iostream>
 #include <sstream>
@@ -126,10 +127,20 @@ plan::JobModel load_job_model(const graph::Pipeline& pipeline, const spec::Price
                     pipeline.spec.name + " needs (" + join(missing, "; ") + "); run `" +
                     profile_command + "` first, or drop --no-auto-profile to profile it now");
 
-  if (!options.quiet)
-    std::cerr << "llama: no profile of " << pipeline.spec.name
-              << " on this machine yet; profiling it first (" << options.auto_profile_budget_s
-              << "s budget; `" << profile_command << "` measures more)\n";
+  if (!options.quiet) {
+    // Entries are keyed by the model's files, the frame size and the op's version, so a
+    // pipeline profiled before can still lack them: say which, not "no profile yet".
+    const bool nothing = std::all_of(model.ops.begin(), model.ops.end(),
+                                     [](const plan::OpModel& op) { return op.choices.empty(); });
+    std::cerr << "llama: "
+              << (nothing ? "no profile of " + pipeline.spec.name + " on this machine yet"
+                          : "the profile store lacks part of what the plan for " +
+                                pipeline.spec.name + " needs (" + join(missing, "; ") +
+                                "; new weights, another frame size or a new llama are "
+                                "measured anew)")
+              << "; profiling it first (" << options.auto_profile_budget_s << "s budget; `"
+              << profile_command << "` measures more)\n";
+  }
   ProgressLine progress(options.quiet);
   profile::ProfileOptions po;
   po.videos = options.videos;
