@@ -1,5 +1,6 @@
-// VideoReader: FFmpeg demux + decode + swscale to RGB24, with the time range and sampling
-// applied as frames come out of the decoder so that dropped frames are never converted.
+// VideoReader: FFmpeg demux + decode, then RgbConverter to upright RGB24, with the time range
+// and sampling applied as frames come out of the decoder so that dropped frames are never
+// converted.
 #include "video/video_reader.h"
 
 #include <algorithm>
@@ -7,17 +8,18 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <memory>
 #include <system_error>
+#include <utility>
 
 #include "base/error.h"
 #include "video/ffmpeg_log.h"
+#include "video/rgb_converter.h"
 
 extern "C" {
 #include <libavcodec/avcodec.h>
 #include <libavformat/avformat.h>
 #include <libavutil/dict.h>
-#include <libavutil/pixdesc.h>
-#include <libswscale/swscale.h>
 }
 
 namespace llama::video {
@@ -26,12 +28,6 @@ namespace {
 // Below this share of the frames a container declares, a clean EOF still means the file
 // was cut short; the slack covers estimates from durations and edit lists.
 constexpr double kTruncatedShare = 0.9;
-
-// swscale's x86 YUV -> RGB converter writes whole 16-pixel chunks per row. Into a tightly
-// packed row of another width it writes past the row's end (off the end of the buffer on
-// the last row: heap corruption at 568 or 1080 wide) or leaves the last pixels unconverted
-// (854 wide). Such widths convert into a padded scratch image and are copied out by rows.
-constexpr int kDirectWidthMultiple = 16;
 
 std::string av_error_text(int err) {
   char buf[AV_ERROR_MAX_STRING_SIZE] = {};
@@ -94,6 +90,21 @@ int pick_video_stream(AVFormatContext* format) {
   return -1;
 }
 
+// Phones record portrait video as landscape pictures plus this matrix.
+const int32_t* display_matrix(const AVStream* stream) {
+#if LIBAVFORMAT_VERSION_MAJOR >= 61
+  const AVPacketSideData* side =
+      av_packet_side_data_get(stream->codecpar->coded_side_data,
+                              stream->codecpar->nb_coded_side_data, AV_PKT_DATA_DISPLAYMATRIX);
+  return side && side->size >= 9 * sizeof(int32_t) ? reinterpret_cast<const int32_t*>(side->data)
+                                                   : nullptr;
+#else
+  size_t size = 0;
+  const uint8_t* data = av_stream_get_side_data(stream, AV_PKT_DATA_DISPLAYMATRIX, &size);
+  return data && size >= 9 * sizeof(int32_t) ? reinterpret_cast<const int32_t*>(data) : nullptr;
+#endif
+}
+
 // Matroska keeps per-track durations only as a "DURATION" tag (HH:MM:SS.nnnnnnnnn).
 double tag_duration_s(const AVStream* stream) {
   const AVDictionaryEntry* tag = av_dict_get(stream->metadata, "DURATION", nullptr, 0);
@@ -102,30 +113,6 @@ double tag_duration_s(const AVStream* stream) {
   double s = 0.0;
   if (std::sscanf(tag->value, "%d:%d:%lf", &h, &m, &s) != 3) return 0.0;
   return h * 3600.0 + m * 60.0 + s;
-}
-
-// The deprecated full-range "J" formats make swscale warn; map them to the plain format and
-// pass the range explicitly instead.
-AVPixelFormat plain_format(AVPixelFormat format, bool* full_range) {
-  switch (format) {
-    case AV_PIX_FMT_YUVJ420P:
-      *full_range = true;
-      return AV_PIX_FMT_YUV420P;
-    case AV_PIX_FMT_YUVJ422P:
-      *full_range = true;
-      return AV_PIX_FMT_YUV422P;
-    case AV_PIX_FMT_YUVJ444P:
-      *full_range = true;
-      return AV_PIX_FMT_YUV444P;
-    case AV_PIX_FMT_YUVJ440P:
-      *full_range = true;
-      return AV_PIX_FMT_YUV440P;
-    case AV_PIX_FMT_YUVJ411P:
-      *full_range = true;
-      return AV_PIX_FMT_YUV411P;
-    default:
-      return format;
-  }
 }
 
 }  // namespace
@@ -138,8 +125,8 @@ struct VideoReader::State {
   AVCodecContext* decoder = nullptr;
   AVPacket* packet = nullptr;
   AVFrame* frame = nullptr;
-  SwsContext* sws = nullptr;
-  AVFrame* scratch = nullptr;  // padded RGB rows for widths swscale cannot write tightly
+  std::unique_ptr<RgbConverter> rgb;
+  int rotation = 0;  // clockwise degrees that turn each picture upright
 
   int stream_index = -1;
   AVRational time_base{0, 1};
@@ -165,13 +152,7 @@ struct VideoReader::State {
   int64_t next_tick = 1;  // next fps tick, counted in 1/fps steps from first_kept_s
   int64_t fps_survivors = 0;
 
-  // What the SwsContext was made for.
-  int sws_width = 0, sws_height = 0, sws_format = -1, sws_colorspace = -1;
-  bool sws_full_range = false;
-
   ~State() {
-    sws_freeContext(sws);
-    av_frame_free(&scratch);
     av_frame_free(&frame);
     av_packet_free(&packet);
     avcodec_free_context(&decoder);
@@ -251,6 +232,9 @@ void VideoReader::State::open(const std::string& path) {
   info.codec = avcodec_get_name(codec_id);
   info.width = stream->codecpar->width;
   info.height = stream->codecpar->height;
+  rotation = upright_rotation(display_matrix(stream));
+  if (rotation == 90 || rotation == 270) std::swap(info.width, info.height);
+  if (!rgb) rgb = std::make_unique<RgbConverter>(path);
   AVRational rate = stream->avg_frame_rate;
   if (rate.num <= 0 || rate.den <= 0) rate = stream->r_frame_rate;
   if (rate.num > 0 && rate.den > 0) info.fps = av_q2d(rate);
@@ -432,68 +416,9 @@ std::optional<Frame> VideoReader::State::take_frame() {
 
 Frame VideoReader::State::convert(int64_t index, double ts) {
   Frame out;
-  out.width = frame->width;
-  out.height = frame->height;
   out.index = index;
   out.timestamp_s = ts;
-
-  bool full_range = frame->color_range == AVCOL_RANGE_JPEG;
-  const AVPixelFormat src_format =
-      plain_format(static_cast<AVPixelFormat>(frame->format), &full_range);
-  const int colorspace = frame->colorspace;
-  if (!sws || sws_width != frame->width || sws_height != frame->height ||
-      sws_format != src_format || sws_colorspace != colorspace || sws_full_range != full_range) {
-    sws_freeContext(sws);
-    // Same size in and out: a pure colour conversion. Bicubic is what the ffmpeg CLI uses,
-    // so results match `ffmpeg -pix_fmt rgb24`.
-    sws = sws_getContext(frame->width, frame->height, src_format, frame->width, frame->height,
-                         AV_PIX_FMT_RGB24, SWS_BICUBIC, nullptr, nullptr, nullptr);
-    if (!sws) {
-      throw Error(ExitCode::bad_input,
-                  info.path + ": cannot convert its pixel format '" +
-                      (av_get_pix_fmt_name(src_format) ? av_get_pix_fmt_name(src_format) : "?") +
-                      "' to RGB");
-    }
-    const AVPixFmtDescriptor* desc = av_pix_fmt_desc_get(src_format);
-    if (desc && !(desc->flags & AV_PIX_FMT_FLAG_RGB) && desc->nb_components >= 3) {
-      // Unspecified colorspaces fall back to swscale's default (BT.601), like the CLI.
-      sws_setColorspaceDetails(sws, sws_getCoefficients(colorspace), full_range ? 1 : 0,
-                               sws_getCoefficients(SWS_CS_DEFAULT), 1, 0, 1 << 16, 1 << 16);
-    }
-    sws_width = frame->width;
-    sws_height = frame->height;
-    sws_format = src_format;
-    sws_colorspace = colorspace;
-    sws_full_range = full_range;
-  }
-
-  out.rgb.resize(static_cast<size_t>(out.width) * out.height * 3);
-  const int row_bytes = out.width * 3;
-  if (out.width % kDirectWidthMultiple == 0) {
-    // Straight into the frame's own buffer: no intermediate copy.
-    uint8_t* dst[4] = {out.rgb.data(), nullptr, nullptr, nullptr};
-    int dst_stride[4] = {row_bytes, 0, 0, 0};
-    sws_scale(sws, frame->data, frame->linesize, 0, frame->height, dst, dst_stride);
-    return out;
-  }
-  if (!scratch || scratch->width != out.width || scratch->height != out.height) {
-    av_frame_free(&scratch);
-    scratch = av_frame_alloc();
-    if (!scratch) throw Error(ExitCode::internal, info.path + ": out of memory");
-    scratch->format = AV_PIX_FMT_RGB24;
-    scratch->width = out.width;
-    scratch->height = out.height;
-    // 64-byte alignment makes each row a whole number of 64-byte vectors, longer than any
-    // chunk swscale writes past the row's last pixel.
-    if (av_frame_get_buffer(scratch, 64) < 0) {
-      throw Error(ExitCode::internal, info.path + ": out of memory");
-    }
-  }
-  sws_scale(sws, frame->data, frame->linesize, 0, frame->height, scratch->data, scratch->linesize);
-  for (int y = 0; y < out.height; ++y) {
-    std::memcpy(out.rgb.data() + static_cast<size_t>(y) * row_bytes,
-                scratch->data[0] + static_cast<size_t>(y) * scratch->linesize[0], row_bytes);
-  }
+  rgb->convert(*frame, rotation, out);
   return out;
 }
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Every op that touches pixels (decode, motion_filter, detect, crop, segment, blur, encode) on
-# videos of odd, portrait and not-multiple-of-16 sizes, as a new user's phone or screen
-# recording would give. A width of 568 or 1080 once corrupted the heap in the RGB conversion
+# videos of odd, portrait and not-multiple-of-16 sizes, and a phone's rotated portrait video,
+# as a new user's phone or screen recording would give. A width of 568 or 1080 once corrupted the heap in the RGB conversion
 # (exit 134); every size must run to the end, keep every frame, and write the even-cropped mp4.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
@@ -85,4 +85,20 @@ for c in "${cases[@]}"; do
   fi
   echo "$name ($size): ok"
 done
+
+# A phone's portrait video: landscape pictures plus a display matrix turning them upright.
+# Every op sees the upright frames (as the ffmpeg CLI and players show them), so the mp4s
+# are portrait and boxes lie within the portrait frame.
+ffmpeg -v error -y -f lavfi -i "testsrc2=size=320x240:rate=5" -t 1 -c:v libx264 "$tmp/landscape.mp4"
+ffmpeg -v error -y -i "$tmp/landscape.mp4" -c copy -metadata:s:v:0 rotate=90 "$tmp/phone.mov" ||
+  fail "ffmpeg could not make the rotated clip"
+expect_exit 0 "$llama" run --static "$tmp/pixels.yaml" --input "$tmp/phone.mov" --out "$tmp/o-phone" --quiet
+for file in redacted.mp4 outline.mp4; do
+  got=$(ffprobe -v error -select_streams v:0 -show_entries stream=width,height -of csv=p=0:s=x "$tmp/o-phone/$file")
+  [[ $got == 240x320 ]] || fail "phone: $file is $got, want 240x320 (upright)"
+done
+if [[ -s $tmp/o-phone/crop_records.jsonl ]]; then
+  jsonl_check "$tmp/o-phone/crop_records.jsonl" "r['crop'][0] + r['crop'][2] <= 240 and r['crop'][1] + r['crop'][3] <= 320"
+fi
+echo "phone (320x240 turned 90 degrees): ok"
 echo "ok"

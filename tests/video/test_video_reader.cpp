@@ -248,6 +248,8 @@ TEST_CASE("VideoReader reads other containers and codecs") {
   CHECK_FALSE(reader.truncated());
 }
 
+namespace {
+
 // What `ffmpeg -pix_fmt rgb24` makes of every frame, as one tightly packed byte string.
 std::string cli_rgb(const fs::path& video) {
   const fs::path raw = Samples::get().dir() / (video.filename().string() + ".rgb");
@@ -257,6 +259,32 @@ std::string cli_rgb(const fs::path& video) {
   std::ifstream in(raw, std::ios::binary);
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
+
+// Every frame of `video` as the reader gives it equals what the CLI makes of it, within the
+// rounding two conversions may differ by; an unconverted or misplaced pixel is off by tens.
+void check_like_cli(const fs::path& video, int width, int height) {
+  const std::vector<Frame> frames = read_all(video);
+  const std::string expected = cli_rgb(video);
+  const size_t frame_bytes = static_cast<size_t>(width) * height * 3;
+  REQUIRE(!frames.empty());
+  REQUIRE(expected.size() == frames.size() * frame_bytes);
+  int worst = 0;
+  size_t worst_at = 0;
+  for (size_t i = 0; i < frames.size(); ++i) {
+    REQUIRE(frames[i].width == width);
+    REQUIRE(frames[i].height == height);
+    REQUIRE(frames[i].rgb.size() == frame_bytes);
+    for (size_t b = 0; b < frame_bytes; ++b) {
+      const int diff = std::abs(int(frames[i].rgb[b]) -
+                                int(static_cast<uint8_t>(expected[i * frame_bytes + b])));
+      if (diff > worst) worst = diff, worst_at = b;
+    }
+  }
+  CHECK_MESSAGE(worst <= 2, "off by " << worst << " at column " << (worst_at / 3) % width
+                                      << ", row " << worst_at / 3 / width);
+}
+
+}  // namespace
 
 TEST_CASE("VideoReader converts every pixel at odd and portrait sizes, as the ffmpeg CLI does") {
   // Widths that are not a multiple of 16 once corrupted the heap (568, 570, 1080) or left
@@ -280,27 +308,26 @@ TEST_CASE("VideoReader converts every pixel at odd and portrait sizes, as the ff
   };
   for (const Case& c : cases) {
     CAPTURE(c.name);
-    const fs::path video = Samples::get().make(c.name, c.args);
-    const std::vector<Frame> frames = read_all(video);
-    const std::string expected = cli_rgb(video);
-    const size_t frame_bytes = static_cast<size_t>(c.width) * c.height * 3;
-    REQUIRE(!frames.empty());
-    REQUIRE(expected.size() == frames.size() * frame_bytes);
-    int worst = 0;
-    size_t worst_at = 0;
-    for (size_t i = 0; i < frames.size(); ++i) {
-      REQUIRE(frames[i].width == c.width);
-      REQUIRE(frames[i].height == c.height);
-      REQUIRE(frames[i].rgb.size() == frame_bytes);
-      for (size_t b = 0; b < frame_bytes; ++b) {
-        const int diff = std::abs(int(frames[i].rgb[b]) -
-                                  int(static_cast<uint8_t>(expected[i * frame_bytes + b])));
-        if (diff > worst) worst = diff, worst_at = b;
-      }
-    }
-    // Rounding may differ by a level; an unconverted pixel is off by tens.
-    CHECK_MESSAGE(worst <= 2, "off by " << worst << " at column " << (worst_at / 3) % c.width
-                                        << ", row " << worst_at / 3 / c.width);
+    check_like_cli(Samples::get().make(c.name, c.args), c.width, c.height);
+  }
+}
+
+TEST_CASE("VideoReader turns pictures upright as the stream's display matrix says") {
+  // Phones store portrait video as landscape pictures with a rotation; the ffmpeg CLI and
+  // players show them upright, and so must the frames the detectors see.
+  const fs::path base = Samples::get().make(
+      "landscape.mp4", "-f lavfi -i testsrc2=size=96x64:rate=5 -t 1 -c:v libx264");
+  for (int degrees : {90, 180, 270}) {
+    CAPTURE(degrees);
+    const std::string name = "turned" + std::to_string(degrees) + ".mov";
+    const fs::path turned = Samples::get().make(
+        name,
+        "-i \"" + base.string() + "\" -c copy -metadata:s:v:0 rotate=" + std::to_string(degrees));
+    VideoReader reader(turned.string(), ReadOptions{});
+    const bool sideways = degrees != 180;
+    CHECK(reader.info().width == (sideways ? 64 : 96));
+    CHECK(reader.info().height == (sideways ? 96 : 64));
+    check_like_cli(turned, sideways ? 64 : 96, sideways ? 96 : 64);
   }
 }
 
