@@ -9,14 +9,12 @@
 #include <string>
 
 #include "base/error.h"
+#include "fuzz_util.h"
 #include "spec/price_sheet.h"
 
 namespace {
 
-[[noreturn]] void finding(const std::string& what) {
-  std::fprintf(stderr, "finding: %s\n", what.c_str());
-  std::abort();
-}
+using llama::fuzz::finding;
 
 }  // namespace
 

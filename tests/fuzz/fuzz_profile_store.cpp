@@ -15,49 +15,20 @@
 #include <vector>
 
 #include "base/error.h"
+#include "fuzz_util.h"
 #include "profile/store.h"
 
 namespace {
 
 namespace fs = std::filesystem;
+using llama::fuzz::finding;
+using llama::fuzz::scratch_dir;
+using llama::fuzz::write_file;
 using llama::profile::Fingerprint;
 using llama::profile::ProfileStore;
 
-[[noreturn]] void finding(const std::string& what) {
-  std::fprintf(stderr, "finding: %s\n", what.c_str());
-  std::abort();
-}
-
 // The seed corpus's stores carry this fingerprint, so their entries are loaded, not ignored.
 const Fingerprint kMachine{"Fuzz CPU @ 1.00GHz", 2, "", 0, "1.13.1"};
-
-// One folder per process (libFuzzer's -fork/-jobs run several), removed at exit:
-// memory-backed when the machine has /dev/shm, since every input writes, copies and renames
-// files.
-struct ScratchDir {
-  fs::path path;
-  ScratchDir() {
-    std::error_code ec;
-    fs::path base =
-        fs::is_directory("/dev/shm", ec) ? fs::path("/dev/shm") : fs::temp_directory_path();
-    path = base / ("llama-fuzz-store-" + std::to_string(::getpid()));
-  }
-  ~ScratchDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-};
-
-const fs::path& scratch_dir() {
-  static const ScratchDir dir;
-  return dir.path;
-}
-
-void write_file(const fs::path& path, const uint8_t* data, size_t size) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out.write(reinterpret_cast<const char*>(data), static_cast<std::streamsize>(size));
-  if (!out) finding("cannot write " + path.string());
-}
 
 std::string code_name(const llama::Error& e) {
   return std::to_string(static_cast<int>(e.code())) + ": " + e.what();
@@ -66,7 +37,7 @@ std::string code_name(const llama::Error& e) {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  const fs::path& dir = scratch_dir();
+  const fs::path& dir = scratch_dir("llama-fuzz-store");
   std::error_code ec;
   fs::remove_all(dir, ec);  // backups of the last input's corrupt file, its lock, its save
   fs::create_directories(dir);

@@ -14,47 +14,19 @@
 #include <string>
 
 #include "base/error.h"
+#include "fuzz_util.h"
 #include "models/tfjs/tfjs_graph.h"
 #include "models/tfjs/tfjs_model.h"
 
 namespace {
 
 namespace fs = std::filesystem;
+using llama::fuzz::finding;
+using llama::fuzz::scratch_dir;
+
 namespace tfjs = llama::models::tfjs;
 
 constexpr const char* kSeparator = "\n#weights\n";
-
-[[noreturn]] void finding(const std::string& what) {
-  std::fprintf(stderr, "finding: %s\n", what.c_str());
-  std::abort();
-}
-
-// One folder per process, memory-backed when the machine has /dev/shm; removed at exit.
-struct ScratchDir {
-  fs::path path;
-  ScratchDir() {
-    std::error_code ec;
-    fs::path base =
-        fs::is_directory("/dev/shm", ec) ? fs::path("/dev/shm") : fs::temp_directory_path();
-    path = base / ("llama-fuzz-tfjs-" + std::to_string(::getpid()));
-    fs::create_directories(path);
-  }
-  ~ScratchDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-};
-
-const fs::path& scratch_dir() {
-  static const ScratchDir dir;
-  return dir.path;
-}
-
-void write_file(const fs::path& path, const std::string& bytes) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-  if (!out) finding("cannot write " + path.string());
-}
 
 // What tfjs_ops.cpp reads of a node when it runs: every attribute through every helper, so
 // a value of the wrong type or form shows up here rather than in the middle of a run.
@@ -76,14 +48,17 @@ void read_attributes(const tfjs::Node& node) {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string input(reinterpret_cast<const char*>(data), size);
   const size_t split = input.find(kSeparator);
-  const fs::path& dir = scratch_dir();
+  const fs::path& dir = scratch_dir("llama-fuzz-tfjs");
   const fs::path weights = dir / "weights.bin";
-  write_file(dir / "model.json", input.substr(0, split));
+  const std::string json = input.substr(0, split);
+  llama::fuzz::write_file(dir / "model.json", json.data(), json.size());
   std::error_code ec;
-  if (split == std::string::npos)
+  if (split == std::string::npos) {
     fs::remove(weights, ec);  // a manifest naming it must then fail as a missing shard
-  else
-    write_file(weights, input.substr(split + std::char_traits<char>::length(kSeparator)));
+  } else {
+    const std::string bin = input.substr(split + std::char_traits<char>::length(kSeparator));
+    llama::fuzz::write_file(weights, bin.data(), bin.size());
+  }
 
   try {
     const std::string path = (dir / "model.json").string();

@@ -14,11 +14,12 @@
 #include <string>
 
 #include "base/error.h"
+#include "fuzz_util.h"
 #include "video/video_reader.h"
 
 namespace {
 
-namespace fs = std::filesystem;
+using llama::fuzz::finding;
 
 // Enough to run the demuxer, the decoder and the RGB conversion, few enough to keep a
 // fuzzed file that declares hours of video fast.
@@ -26,42 +27,13 @@ constexpr int kMaxFrames = 5;
 
 volatile unsigned pixel_sum = 0;  // written, so reading every pixel is not optimised away
 
-[[noreturn]] void finding(const std::string& what) {
-  std::fprintf(stderr, "finding: %s\n", what.c_str());
-  std::abort();
-}
-
-// No extension: FFmpeg then picks the demuxer by content alone, as for a user's file with a
-// misleading name. Memory-backed when the machine has /dev/shm; one file per process, removed
-// at exit.
-struct ScratchFile {
-  std::string path;
-  ScratchFile() {
-    std::error_code ec;
-    fs::path base =
-        fs::is_directory("/dev/shm", ec) ? fs::path("/dev/shm") : fs::temp_directory_path();
-    path = (base / ("llama-fuzz-video-" + std::to_string(::getpid()))).string();
-  }
-  ~ScratchFile() {
-    std::error_code ec;
-    fs::remove(path, ec);
-  }
-};
-
-const std::string& video_path() {
-  static const ScratchFile file;
-  return file.path;
-}
-
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  const std::string& path = video_path();
-  {
-    std::ofstream out(path, std::ios::binary | std::ios::trunc);
-    out.write(reinterpret_cast<const char*>(data), static_cast<std::streamsize>(size));
-    if (!out) finding("cannot write " + path);
-  }
+  // No extension: FFmpeg then picks the demuxer by content alone, as for a user's file with a
+  // misleading name.
+  static const std::string path = (llama::fuzz::scratch_dir("llama-fuzz-video") / "input").string();
+  llama::fuzz::write_file(path, data, size);
   try {
     llama::video::ReadOptions options;
     options.threads = 1;  // deterministic, and libFuzzer's -jobs runs many of these at once
