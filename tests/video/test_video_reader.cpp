@@ -331,6 +331,29 @@ TEST_CASE("VideoReader turns pictures upright as the stream's display matrix say
   }
 }
 
+TEST_CASE("VideoReader finds the video behind an audio stream, in any container") {
+  // Each as a user might hand it over: audio first (the video is stream 1), VP9 in WebM,
+  // MPEG-2 in a transport stream, HEVC, and an animated GIF.
+  const std::string clip = "-f lavfi -i testsrc2=size=96x64:rate=10 -t 1 ";
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"audio-first.mp4", "-f lavfi -i sine=frequency=440:duration=1 " + clip +
+                              "-map 0:a -map 1:v -c:v libx264 -c:a aac"},
+      {"vp9.webm", clip + "-c:v libvpx-vp9 -b:v 200k"},
+      {"mpeg2.ts", clip + "-c:v mpeg2video"},
+      {"hevc.mp4", clip + "-c:v libx265 -x265-params log-level=error"},
+      {"anim.gif", clip},
+  };
+  for (const auto& [name, args] : cases) {
+    CAPTURE(name);
+    VideoReader reader(Samples::get().make(name, args).string(), ReadOptions{});
+    CHECK(reader.info().width == 96);
+    CHECK(reader.info().height == 64);
+    const std::vector<Frame> frames = read_all(reader);
+    CHECK(frames.size() == 10);
+    CHECK_FALSE(reader.truncated());
+  }
+}
+
 TEST_CASE("VideoReader gives the same pixels with any thread count") {
   ReadOptions one;
   one.threads = 1;
