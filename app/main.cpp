@@ -3,7 +3,6 @@
 #include <malloc.h>
 
 #include <csignal>
-
 #include <iostream>
 #include <map>
 

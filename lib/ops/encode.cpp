@@ -65,7 +65,11 @@ void register_encode_op(OpRegistry& registry) {
   s.accepts = {spec::ItemKind::frame};
   s.produces_items = false;
   s.params = {
-      {"file", spec::ParamType::output_file, false, "output file in --out (default <op name>.mp4)", {}},
+      {"file",
+       spec::ParamType::output_file,
+       false,
+       "output file in --out (default <op name>.mp4)",
+       {}},
       {"codec", spec::ParamType::string, false, "h264 (default) or mpeg4", {"h264", "mpeg4"}},
       {"crf", spec::ParamType::integer, false, "h264 quality, lower is better (default 23)", {}},
   };
