@@ -1,7 +1,7 @@
 // Model files the fuzz target tests/fuzz/fuzz_tfjs_model.cpp (scripts/fuzz) found to crash
 // the TFJS loader or its attribute readers, each written out small. They must now end as
 // Error(bad_spec) naming the file or the node, like every other broken model.
-#include "torch_doctest.h"
+#include "torch_doctest.h"  // before anything that includes doctest
 
 #include <unistd.h>
 
@@ -10,6 +10,7 @@
 #include <string>
 
 #include "base/error.h"
+#include "error_message.h"
 #include "models/tfjs/tfjs_graph.h"
 #include "models/tfjs/tfjs_model.h"
 
@@ -31,16 +32,10 @@ struct ModelFiles {
   fs::path dir;
 };
 
+// The message of the Error(bad_spec) that `f` throws.
 template <class F>
 std::string bad_spec_message(F f) {
-  try {
-    f();
-  } catch (const llama::Error& e) {
-    CHECK(e.code() == llama::ExitCode::bad_spec);
-    return e.what();
-  }
-  FAIL("no llama::Error");
-  return "";
+  return llama::test::error_message(llama::ExitCode::bad_spec, f);
 }
 
 std::string load_error(const std::string& json, const std::string* weights = nullptr) {

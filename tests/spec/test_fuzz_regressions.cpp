@@ -6,6 +6,7 @@
 #include <string>
 
 #include "base/error.h"
+#include "error_message.h"
 #include "spec/condition.h"
 #include "spec/loader.h"
 #include "spec/price_sheet.h"
@@ -16,18 +17,10 @@ using namespace std::string_literals;
 
 namespace {
 
-// The message of the Error(bad_spec) that `f` throws; fails the test when it throws none or
-// another exit code.
+// The message of the Error(bad_spec) that `f` throws.
 template <class F>
 std::string bad_spec_message(F f) {
-  try {
-    f();
-  } catch (const llama::Error& e) {
-    CHECK(e.code() == llama::ExitCode::bad_spec);
-    return e.what();
-  }
-  FAIL("no llama::Error");
-  return "";
+  return llama::test::error_message(llama::ExitCode::bad_spec, f);
 }
 
 bool contains(const std::string& text, const std::string& part) {
