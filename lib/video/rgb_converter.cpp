@@ -45,6 +45,18 @@ AVPixelFormat plain_format(AVPixelFormat format, bool* full_range) {
   }
 }
 
+// An enum field of a decoded picture as the int the decoder stored. A damaged or unusual
+// stream can carry a code the enum does not name (colorspace 18, from a bitstream's matrix
+// coefficients); reading that as the enum type is undefined behaviour (UBSan, found by
+// scripts/fuzz fuzz_video_reader).
+template <class Enum>
+int stored_value(const Enum& field) {
+  static_assert(sizeof(Enum) == sizeof(int));
+  int value = 0;
+  std::memcpy(&value, &field, sizeof value);
+  return value;
+}
+
 // Copies a w x h RGB24 image with row stride `stride` into `dst` (tightly packed), turned
 // clockwise by `rotation` degrees.
 void copy_turned(const uint8_t* src, int stride, int w, int h, int rotation, uint8_t* dst) {
@@ -75,11 +87,13 @@ RgbConverter::~RgbConverter() {
 }
 
 void RgbConverter::prepare(const AVFrame& picture) {
-  bool full_range = picture.color_range == AVCOL_RANGE_JPEG;
+  bool full_range = stored_value(picture.color_range) == AVCOL_RANGE_JPEG;
   const AVPixelFormat format =
       plain_format(static_cast<AVPixelFormat>(picture.format), &full_range);
+  // Codes swscale does not know fall back to its default (BT.601) in sws_getCoefficients.
+  const int colorspace = stored_value(picture.colorspace);
   if (sws_ && width_ == picture.width && height_ == picture.height && format_ == format &&
-      colorspace_ == picture.colorspace && full_range_ == full_range)
+      colorspace_ == colorspace && full_range_ == full_range)
     return;
   sws_freeContext(sws_);
   // Same size in and out: a pure colour conversion. Bicubic is what the ffmpeg CLI uses, so
@@ -94,13 +108,13 @@ void RgbConverter::prepare(const AVFrame& picture) {
   const AVPixFmtDescriptor* desc = av_pix_fmt_desc_get(format);
   if (desc && !(desc->flags & AV_PIX_FMT_FLAG_RGB) && desc->nb_components >= 3) {
     // Unspecified colorspaces fall back to swscale's default (BT.601), like the CLI.
-    sws_setColorspaceDetails(sws_, sws_getCoefficients(picture.colorspace), full_range ? 1 : 0,
+    sws_setColorspaceDetails(sws_, sws_getCoefficients(colorspace), full_range ? 1 : 0,
                              sws_getCoefficients(SWS_CS_DEFAULT), 1, 0, 1 << 16, 1 << 16);
   }
   width_ = picture.width;
   height_ = picture.height;
   format_ = format;
-  colorspace_ = picture.colorspace;
+  colorspace_ = colorspace;
   full_range_ = full_range;
 }
 

@@ -436,3 +436,21 @@ TEST_CASE("VideoReader ends a truncated video early and says so") {
     }
   }
 }
+
+TEST_CASE("VideoReader reads the inputs scripts/fuzz found, or refuses them as bad input") {
+  // colorspace-18.bin: an MPEG-4 stream whose pictures carry colour matrix code 18, which
+  // AVColorSpace does not name; reading it as the enum was undefined behaviour (UBSan under
+  // scripts/sanitize catches it coming back).
+  const fs::path dir = fs::path(LLAMA_SOURCE_DIR) / "tests/video/fuzz";
+  REQUIRE(fs::is_directory(dir));
+  for (const auto& entry : fs::directory_iterator(dir)) {
+    CAPTURE(entry.path());
+    try {
+      VideoReader reader(entry.path().string(), ReadOptions{});
+      for (const Frame& f : read_all(reader))
+        CHECK(f.rgb.size() == static_cast<size_t>(f.width) * f.height * 3);
+    } catch (const llama::Error& e) {
+      CHECK(e.code() == llama::ExitCode::bad_input);
+    }
+  }
+}
