@@ -1,6 +1,7 @@
 #include "video/rgb_converter.h"
 
 #include <cmath>
+#include <cstddef>
 #include <cstring>
 
 #include "base/error.h"
@@ -60,21 +61,26 @@ int stored_value(const Enum& field) {
 // Copies a w x h RGB24 image with row stride `stride` into `dst` (tightly packed), turned
 // clockwise by `rotation` degrees.
 void copy_turned(const uint8_t* src, int stride, int w, int h, int rotation, uint8_t* dst) {
-  auto at = [&](int x, int y) { return src + static_cast<size_t>(y) * stride + x * 3; };
+  auto at = [&](int x, int y) { return src + static_cast<ptrdiff_t>(y) * stride + x * 3; };
   if (rotation == 0) {
     for (int y = 0; y < h; ++y) std::memcpy(dst + static_cast<size_t>(y) * w * 3, at(0, y), w * 3);
     return;
   }
   const int out_w = rotation == 180 ? w : h;
   const int out_h = rotation == 180 ? h : w;
+  // An output row of a quarter turn runs down a source column; the next row runs down the
+  // neighbouring column, so the source lines it reads are still in cache.
+  const ptrdiff_t step = rotation == 90 ? -stride : rotation == 270 ? stride : -3;
   for (int y = 0; y < out_h; ++y) {
-    uint8_t* row = dst + static_cast<size_t>(y) * out_w * 3;
-    for (int x = 0; x < out_w; ++x) {
-      // The source pixel that lands at (x, y).
-      const uint8_t* p = rotation == 90    ? at(y, h - 1 - x)
-                         : rotation == 270 ? at(w - 1 - y, x)
-                                           : at(w - 1 - x, h - 1 - y);
-      std::memcpy(row + x * 3, p, 3);
+    // The source pixel that lands at (0, y); `step` leads to the one at (x + 1, y).
+    const uint8_t* p = rotation == 90    ? at(y, h - 1)
+                       : rotation == 270 ? at(w - 1 - y, 0)
+                                         : at(w - 1, h - 1 - y);
+    uint8_t* q = dst + static_cast<size_t>(y) * out_w * 3;
+    for (int x = 0; x < out_w; ++x, p += step, q += 3) {
+      q[0] = p[0];
+      q[1] = p[1];
+      q[2] = p[2];
     }
   }
 }
