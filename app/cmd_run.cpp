@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "commands.h"
+#include "exec/checkpoint.h"
 #include "exec/executor.h"
 #include "graph/graph.h"
 #include "machine.h"
@@ -15,6 +16,7 @@
 #include "report/out_dir.h"
 #include "report/run_report.h"
 #include "report/trace.h"
+#include "resume.h"
 #include "spec/duration.h"
 #include "spec/price_sheet.h"
 #include "stop_signals.h"
@@ -35,7 +37,20 @@ struct RunOptions {
   double fail = 0;      // --fail: share of invocations made to fail, to exercise retries
   double straggle = 0;  // --straggle: share made five times slower, to exercise duplicates
   std::vector<std::string> fail_configs;  // --fail-config OP[:KNOB=VALUE,...]
+  ResumeFlags resume;
+  std::string checkpoint_every = "10s";
 };
+
+// A checkpoint pauses the sources for about one invocation per op, so every 10 s costs little
+// and loses at most 10 s of work to a kill.
+double parse_checkpoint_every(const std::string& text) {
+  if (text == "0" || text == "off") return 0;
+  std::optional<double> every_s = spec::parse_duration_s(text);
+  if (!every_s || *every_s <= 0)
+    throw Error(ExitCode::usage, "--checkpoint-every '" + text + "' is not a positive duration (" +
+                                     spec::kDurationHelp + "), or off");
+  return *every_s;
+}
 
 // --fail-config OP[:KNOB=VALUE[,KNOB=VALUE]...]: every invocation of OP at a config with those
 // values fails, to exercise setting a config aside.
@@ -80,6 +95,18 @@ int run(const RunOptions& options) {
   exec::check_inputs(exec_options.videos);
   exec_options.out_dir = options.out_dir.empty() ? "out/" + pipeline.spec.name : options.out_dir;
   report::prepare_out_dir(exec_options.out_dir);
+  exec_options.checkpoint_every_s = parse_checkpoint_every(options.checkpoint_every);
+  exec_options.job = job_identity(options.pipeline, exec_options.videos);
+  JobStart start =
+      start_job(exec_options.out_dir, exec_options.job, options.resume, options.plan.quiet);
+  if (start.already_complete) {
+    if (!options.plan.quiet)
+      std::cerr << "llama: " << exec_options.out_dir
+                << " holds a complete run of this job: nothing to resume (--force runs it again)\n";
+    return 0;
+  }
+  exec_options.checkpoint_path = exec::checkpoint_path(exec_options.out_dir);
+  if (start.checkpoint) exec_options.resume_from = &*start.checkpoint;
   exec_options.cancel = StopSignals::flag();
   exec_options.record_invocations = !options.trace.empty();
   exec_options.objective = objective;
@@ -172,6 +199,7 @@ int run(const RunOptions& options) {
     if (!result.complete) std::cerr << "llama: " << result.error << "\n";
     throw;
   }
+  if (result.complete) end_job(exec_options.out_dir);
   if (!options.trace.empty())
     report::write_trace(options.trace, report::build_trace(pipeline.spec.name, result));
 
@@ -235,6 +263,16 @@ Command add_run_command(CLI::App& app) {
                   "make every invocation of an op at some config fail, e.g. objects:batch=4 or "
                   "objects:device=cuda, to test that the run sets it aside and goes on at the "
                   "op's other configs (repeatable)");
+  CLI::Option* resume = sub->add_flag(
+      "--resume", options->resume.resume,
+      "continue the job an earlier run in --out left incomplete (killed, stopped, out of "
+      "space) from its last checkpoint; starts it when there is none");
+  sub->add_flag("--force", options->resume.force,
+                "start over, discarding an incomplete run left in --out")
+      ->excludes(resume);
+  sub->add_option("--checkpoint-every", options->checkpoint_every,
+                  "how often to save what --resume continues from, e.g. 30s, or off "
+                  "(default 10s)");
   sub->add_flag("--json", options->json, "print the run summary (report.json) on stdout");
   sub->add_flag("--strict", options->strict,
                 "fail (non-zero exit) on a truncated input, an infeasible or a missed SLO");

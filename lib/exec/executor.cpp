@@ -13,6 +13,7 @@
 #include <thread>
 #include <tuple>
 
+#include "exec/checkpoint.h"
 #include "plan/clock.h"
 #include "plan/manager.h"
 #include "plan/planner.h"
@@ -61,6 +62,7 @@ struct NodeState {
   std::vector<std::unique_ptr<Instance>> instances;  // the first is built before the run
   bool finished = false;                             // finish() has run (or the node does not run)
   bool finishing = false;
+  bool drained = false;  // at the checkpoint under way: drain() has run
   // Results are handed on in the order the invocations started: a parallel op's later batch
   // may finish first, and what is downstream (a tracker, a file) must see items in order.
   int64_t next_seq = 0;
@@ -154,6 +156,7 @@ class Run {
       n.instances.push_back(std::move(instance));
       if (m.source) expected_frames_ += model.video.frames * c.source_share;
     }
+    if (options.resume_from) resume(*options.resume_from);
   }
 
   RunResult run() {
@@ -164,7 +167,11 @@ class Run {
     for (auto& w : workers) w.join();
 
     RunResult result;
-    result.wall_s = std::chrono::duration<double>(SteadyClock::now() - start_).count();
+    result.wall_s =
+        prior_wall_s_ + std::chrono::duration<double>(SteadyClock::now() - start_).count();
+    result.resumed_from = resumed_from_;
+    result.checkpoints = checkpoints_;
+    result.checkpoint_s = checkpoint_s_;
     result.complete = failure_ == ExitCode::ok;
     result.failure = failure_;
     result.error = error_;
@@ -199,10 +206,12 @@ class Run {
 
   std::unique_ptr<ops::Op> build(int node, const std::map<std::string, std::string>& config) {
     ops::OpContext ctx{graph_.nodes()[node].op, config, options_.videos, options_.out_dir, models_};
+    ctx.resuming = options_.resume_from != nullptr;
     return registry_.create(graph_.nodes()[node].op->kind, ctx);
   }
 
-  double now_s() const { return clock_.now_s(); }
+  // Since the job started: a resumed job goes on from where the time of its runs so far.
+  double now_s() const { return prior_wall_s_ + clock_.now_s(); }
 
   void work(int worker) {
     std::unique_lock<std::mutex> lock(mutex_);
@@ -210,6 +219,7 @@ class Run {
       if (options_.cancel && options_.cancel->load() && failure_ == ExitCode::ok)
         stop(ExitCode::interrupted, "interrupted");
       if (all_finished()) break;
+      if (!barrier_ && checkpoint_due()) begin_checkpoint();
       // A straggler goes first: the results behind it wait for it to be handed on in order.
       if (failure_ == ExitCode::ok) {
         if (std::shared_ptr<Call> call = straggler()) {
@@ -231,7 +241,16 @@ class Run {
         invoke(*d, worker, lock);
         continue;
       }
-      if (int node = finishable(); node >= 0) {
+      if (barrier_) {
+        if (int node = drainable(); node >= 0) {
+          drain(node, lock);
+          continue;
+        }
+        if (in_flight_ == 0 && finishing_ == 0 && all_drained()) {
+          commit_checkpoint();
+          continue;
+        }
+      } else if (int node = finishable(); node >= 0) {
         finish(node, lock);
         continue;
       }
@@ -430,6 +449,7 @@ class Run {
         s.items_out += static_cast<int64_t>(out.size());
         if (m.source) {
           if (!more) queues_[call->op].source_done = true;
+          if (!out.empty()) last_item_ = {out.back().video, out.back().frame_index};
           for (const ops::Item& item : out)
             frame_deadline_[{item.video, item.frame_index}] = due(emitted_++);
         }
@@ -547,12 +567,169 @@ class Run {
       failure_ = code;
       error_ = message;
     }
+    barrier_ = false;  // no checkpoint after a failure: the last one stands
     // Stop making new work; every op still gets finish() so files are flushed and closed.
     for (NodeState& n : nodes_) n.queue.clear();
     for (plan::OpQueue& q : queues_) {
       q.deadlines.clear();
       q.source_done = true;
     }
+  }
+
+  // Checkpoints. Under the lock: one is due when the interval has passed since the last and
+  // the sources have frames left (at the end, the run's own finish is as good).
+  bool checkpoint_due() const {
+    if (options_.checkpoint_every_s <= 0 || failure_ != ExitCode::ok) return false;
+    if (now_s() - last_checkpoint_s_ < options_.checkpoint_every_s) return false;
+    if (emitted_ == checkpoint_frames_) return false;
+    for (size_t k = 0; k < queues_.size(); ++k)
+      if (estimates_.ops[k].source && !queues_[k].source_done) return true;
+    return false;
+  }
+
+  // The sources pause (they look done to the scheduler, which then runs what waits to the end
+  // without waiting for fuller batches); once nothing runs, the ops drain in order.
+  void begin_checkpoint() {
+    barrier_ = true;
+    barrier_start_s_ = now_s();
+    for (size_t k = 0; k < queues_.size(); ++k)
+      if (estimates_.ops[k].source && !queues_[k].source_done) {
+        queues_[k].source_done = true;
+        paused_.push_back(static_cast<int>(k));
+      }
+  }
+
+  // Under the lock: a node whose inputs have drained and that has nothing waiting or running;
+  // -1 if none.
+  int drainable() const {
+    for (int i : graph_.topological_order()) {
+      const NodeState& n = nodes_[i];
+      if (n.op < 0 || n.finished || n.drained || n.finishing) continue;
+      const plan::OpQueue& q = queues_[n.op];
+      if (q.running > 0 || !n.queue.empty()) continue;
+      bool ready = true;
+      for (int e : graph_.nodes()[i].in_edges) {
+        const NodeState& from = nodes_[graph_.edges()[e].from];
+        ready = ready && (from.op < 0 || from.finished || from.drained);
+      }
+      if (ready) return i;
+    }
+    return -1;
+  }
+
+  bool all_drained() const {
+    for (const NodeState& n : nodes_)
+      if (n.op >= 0 && !n.finished && !n.drained) return false;
+    return true;
+  }
+
+  void drain(int node, std::unique_lock<std::mutex>& lock) {
+    NodeState& n = nodes_[node];
+    n.finishing = true;
+    ++finishing_;
+    lock.unlock();
+    std::vector<ops::Item> out;
+    auto [failed, message] = guarded(n.stats, [&] {
+      for (auto& instance : n.instances)
+        if (instance->op) instance->op->drain(out);
+    });
+    lock.lock();
+    --finishing_;
+    n.finishing = false;
+    n.drained = true;
+    if (failed != ExitCode::ok) {
+      stop(failed, message);
+    } else {
+      n.stats.items_out += static_cast<int64_t>(out.size());
+      route(node, out);
+    }
+    ready_.notify_all();
+  }
+
+  // Under the lock, with every node drained and nothing running: the workers all wait, so
+  // the ops' state is still. A failure to write stops the run like a failed sink.
+  void commit_checkpoint() {
+    nlohmann::json ops = nlohmann::json::object();
+    OpStats job;
+    job.name = "checkpoint";
+    job.kind = options_.checkpoint_path;
+    auto [failed, message] = guarded(job, [&] {
+      for (NodeState& n : nodes_) {
+        if (n.op < 0) continue;
+        nlohmann::json entry = {{"stats", to_json(n.stats)}};
+        if (!estimates_.ops[n.op].parallel) {
+          entry["state"] = guarded_state(n);
+        }
+        ops[n.stats.name] = std::move(entry);
+      }
+      nlohmann::json checkpoint = {{"version", kCheckpointVersion},
+                                   {"job", options_.job},
+                                   {"frames", emitted_},
+                                   {"video", last_item_.first},
+                                   {"frame", last_item_.second},
+                                   {"wall_s", now_s()},
+                                   {"core_s", core_s_},
+                                   {"gpu_s", gpu_s_},
+                                   {"checkpoints", checkpoints_ + 1},
+                                   {"checkpoint_s", checkpoint_s_ + now_s() - barrier_start_s_},
+                                   {"ops", std::move(ops)}};
+      write_checkpoint(options_.checkpoint_path, checkpoint);
+    });
+    for (NodeState& n : nodes_) n.drained = false;
+    for (int k : paused_) queues_[k].source_done = false;
+    paused_.clear();
+    barrier_ = false;
+    if (failed != ExitCode::ok) {
+      stop(failed, message);
+    } else {
+      ++checkpoints_;
+      checkpoint_s_ += now_s() - barrier_start_s_;
+      checkpoint_frames_ = emitted_;
+    }
+    last_checkpoint_s_ = now_s();
+    ready_.notify_all();
+  }
+
+  // An op's own failure to save its state names the op.
+  nlohmann::json guarded_state(NodeState& n) {
+    nlohmann::json state;
+    auto [failed, message] =
+        guarded(n.stats, [&] { state = n.instances.front()->op->checkpoint(); });
+    if (failed != ExitCode::ok) throw Error(failed, message);
+    return state;
+  }
+
+  // In the constructor: the ops' state and the run's counters from a checkpoint. A checkpoint
+  // of another pipeline was refused before (the job check); a damaged one says so.
+  void resume(const nlohmann::json& checkpoint) {
+    const std::string where = options_.checkpoint_path + ": ";
+    try {
+      const nlohmann::json& ops = checkpoint.at("ops");
+      for (NodeState& n : nodes_) {
+        if (n.op < 0) continue;
+        if (!ops.contains(n.stats.name))
+          throw Error(ExitCode::output, where + "the checkpoint has no op '" + n.stats.name +
+                                            "'; pass --force to start the job over");
+        const nlohmann::json& entry = ops[n.stats.name];
+        n.stats = op_stats_from_json(entry.at("stats"));
+        if (!estimates_.ops[n.op].parallel) n.instances.front()->op->resume(entry.at("state"));
+      }
+      emitted_ = checkpoint_frames_ = checkpoint.at("frames");
+      last_item_ = {checkpoint.at("video"), checkpoint.at("frame")};
+      prior_wall_s_ = last_checkpoint_s_ = checkpoint.at("wall_s");
+      core_s_ = checkpoint.at("core_s");
+      gpu_s_ = checkpoint.at("gpu_s");
+      checkpoints_ = checkpoint.at("checkpoints");
+      checkpoint_s_ = checkpoint.at("checkpoint_s");
+    } catch (const nlohmann::json::exception& e) {
+      throw Error(ExitCode::output, where + "the checkpoint is damaged (" + e.what() +
+                                        "); pass --force to start the job over");
+    }
+    int video = last_item_.first;
+    resumed_from_ = {{"frames", emitted_},
+                     {"video", video >= 0 ? options_.videos.at(video) : ""},
+                     {"frame", last_item_.second},
+                     {"wall_s", prior_wall_s_}};
   }
 
   // Under the lock.
@@ -621,6 +798,17 @@ class Run {
   std::mt19937_64 rng_;                       // for --fail, under the lock
   std::uniform_real_distribution<double> coin_{0.0, 1.0};
   std::vector<float> decisions_us_;
+  // Checkpoints.
+  bool barrier_ = false;     // one is under way: the sources in `paused_` wait for it
+  std::vector<int> paused_;  // job-model ops
+  double barrier_start_s_ = 0;
+  double last_checkpoint_s_ = 0;
+  int64_t checkpoint_frames_ = 0;  // emitted_ at the last one
+  int64_t checkpoints_ = 0;
+  double checkpoint_s_ = 0;
+  double prior_wall_s_ = 0;  // resumed: the job's run time before this run
+  nlohmann::json resumed_from_;
+  std::pair<int, int64_t> last_item_{-1, -1};  // the last frame a source emitted
 };
 
 }  // namespace

@@ -95,6 +95,14 @@ struct ExecOptions {
   // set-aside path under test (llama run --fail-config).
   std::vector<BrokenConfig> broken_configs;
   uint64_t seed = 1;
+  // Checkpoints (checkpoint.h): every `checkpoint_every_s` of the run the sources pause, what
+  // is in flight finishes, and the stateful ops' state is written with the results it covers
+  // (a pause of about one invocation per op). 0: none.
+  double checkpoint_every_s = 0;
+  std::string checkpoint_path;
+  nlohmann::json job;  // what identifies the job, written into each checkpoint
+  // A checkpoint to continue from (read_checkpoint), or null.
+  const nlohmann::json* resume_from = nullptr;
 };
 
 struct OpStats {
@@ -125,6 +133,11 @@ struct RunResult {
   std::vector<OpStats> ops;         // in the pipeline's order
   std::vector<ops::InputHealth> videos;
   std::vector<InvocationRecord> invocations;  // with ExecOptions::record_invocations
+  // Resumed: where the checkpoint was ({"frames", "video", "frame", "wall_s"}); null if not.
+  // wall_s and the ops' counters above then cover the whole job, earlier runs included.
+  nlohmann::json resumed_from;
+  int64_t checkpoints = 0;
+  double checkpoint_s = 0;  // wall time spent pausing for and writing them
   // Wall time of the scheduler's decisions (each one that started an invocation).
   int64_t decisions = 0;
   double decision_us_median = 0;

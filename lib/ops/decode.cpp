@@ -59,6 +59,48 @@ class DecodeOp : public Op {
     }
   }
 
+  // Where the stream is: the video being read (or next to open) and the reader's position.
+  nlohmann::json checkpoint() override {
+    nlohmann::json health = nlohmann::json::array();
+    for (const InputHealth& h : health_)
+      health.push_back({{"path", h.path},
+                        {"frames_decoded", h.frames_decoded},
+                        {"truncated", h.truncated},
+                        {"reason", h.reason}});
+    nlohmann::json state = {{"next_video", next_video_}, {"emitted", emitted_}, {"health", health}};
+    if (reader_) {
+      video::ReadPosition p = reader_->position();
+      state["position"] = {{"last_index", p.last_index},
+                           {"last_s", p.last_s},
+                           {"decoded", p.decoded},
+                           {"have_first_kept", p.have_first_kept},
+                           {"first_kept_s", p.first_kept_s},
+                           {"next_tick", p.next_tick},
+                           {"fps_survivors", p.fps_survivors}};
+    }
+    return state;
+  }
+
+  void resume(const nlohmann::json& state) override {
+    next_video_ = state.at("next_video").get<size_t>();
+    emitted_ = state.at("emitted").get<int64_t>();
+    for (const auto& h : state.at("health"))
+      health_.push_back({h.at("path").get<std::string>(), h.at("frames_decoded").get<int64_t>(),
+                         h.at("truncated").get<bool>(), h.at("reason").get<std::string>()});
+    if (!state.contains("position")) return;
+    const nlohmann::json& p = state["position"];
+    video::ReadOptions options = options_;
+    options.resume.last_index = p.at("last_index");
+    options.resume.last_s = p.at("last_s");
+    options.resume.decoded = p.at("decoded");
+    options.resume.have_first_kept = p.at("have_first_kept");
+    options.resume.first_kept_s = p.at("first_kept_s");
+    options.resume.next_tick = p.at("next_tick");
+    options.resume.fps_survivors = p.at("fps_survivors");
+    // The video being read was opened (next_video_ counts it) and has its health entry.
+    reader_ = std::make_unique<video::VideoReader>(videos_.at(next_video_ - 1), options);
+  }
+
   nlohmann::json summary() const override { return {{"frames_emitted", emitted_}}; }
   std::vector<InputHealth> inputs_read() const override { return health_; }
 

@@ -1,8 +1,13 @@
 // encode: writes the frames it receives to an mp4 per video, keeping their timestamps.
+#include <filesystem>
+#include <fstream>
 #include <memory>
+
+#include "base/error.h"
 
 #include "ops/builtin.h"
 #include "ops/output_file.h"
+#include "video/video_concat.h"
 #include "video/video_writer.h"
 
 namespace llama::ops {
@@ -20,38 +25,113 @@ class EncodeOp : public Op {
   }
 
   void process(std::vector<Item>& batch, std::vector<Item>&) override {
-    for (const Item& item : batch) {
-      if (writer_ && item.video != video_) close();
-      if (!writer_) open(item);
-      writer_->write(*item.frame);
-      ++frames_;
-    }
+    in_user_terms([&] {
+      for (const Item& item : batch) {
+        if (item.video != video_) close();
+        if (!writer_) open_part(item);
+        writer_->write(*item.frame);
+        ++frames_;
+      }
+    });
   }
 
-  void finish(std::vector<Item>&) override { close(); }
+  void finish(std::vector<Item>&) override {
+    in_user_terms([&] { close(); });
+  }
+
+  // An encoder's state cannot be saved, so a checkpoint ends the part being written (a
+  // complete mp4); the next frame starts another, and close() joins them. Parts joined
+  // before the previous checkpoint are no longer named by any checkpoint: they go now.
+  nlohmann::json checkpoint() override {
+    end_part();
+    for (const std::string& part : joined_before_) std::filesystem::remove(part);
+    joined_before_ = std::move(joined_);
+    joined_.clear();
+    named_ = parts_.size();
+    return {{"video", video_},
+            {"parts", parts_},
+            {"joined", joined_before_},
+            {"files", files_},
+            {"frames", frames_}};
+  }
+
+  void resume(const nlohmann::json& state) override {
+    video_ = state.at("video");
+    parts_ = state.at("parts").get<std::vector<std::string>>();
+    joined_before_ = state.at("joined").get<std::vector<std::string>>();
+    files_ = state.at("files").get<std::vector<std::string>>();
+    frames_ = state.at("frames");
+    named_ = parts_.size();
+  }
 
   nlohmann::json summary() const override { return {{"files", files_}, {"frames", frames_}}; }
 
  private:
-  void open(const Item& item) {
+  void open_part(const Item& item) {
     options_.width = item.frame->width;
     options_.height = item.frame->height;
     std::string path = output_path(ctx_, ".mp4", item.video);
-    writer_ = std::make_unique<video::VideoWriter>(path, options_);
+    if (parts_.empty()) {
+      // The file is made from the parts when the video ends: fail now if it cannot be.
+      if (!std::ofstream(path, std::ios::app))
+        throw Error(ExitCode::output, path + ": cannot write (op '" + ctx_.spec->name +
+                                          "'); check that --out is a writable folder");
+      files_.push_back(path);
+    }
+    std::string part = part_path(ctx_, path, item.video, static_cast<int>(parts_.size()));
+    writer_ = std::make_unique<video::VideoWriter>(part, options_);
+    parts_.push_back(part);
     video_ = item.video;
-    files_.push_back(path);
   }
 
-  void close() {
+  // The parts are llama's business: an error writing one (a full disk) names the file the
+  // user asked for.
+  template <typename Body>
+  void in_user_terms(Body body) {
+    try {
+      body();
+    } catch (const Error& e) {
+      std::string message = e.what();
+      if (!parts_.empty() && !files_.empty() && message.rfind(parts_.back(), 0) == 0)
+        message.replace(0, parts_.back().size(), files_.back());
+      throw Error(e.code(), message);
+    }
+  }
+
+  void end_part() {
     if (!writer_) return;
     std::unique_ptr<video::VideoWriter> writer = std::move(writer_);
     writer->close();
+    sync_file(parts_.back());
+  }
+
+  // The video's parts become its output file.
+  void close() {
+    end_part();
+    if (parts_.empty()) return;
+    const std::string& path = files_.back();
+    if (parts_.size() == 1 && named_ == 0) {
+      std::error_code ec;
+      std::filesystem::rename(parts_[0], path, ec);  // no checkpoint needs it
+      if (ec)
+        throw Error(ExitCode::output,
+                    path + ": cannot write (" + ec.message() + ", op '" + ctx_.spec->name + "')");
+    } else {
+      video::concat_videos(parts_, path);
+      joined_.insert(joined_.end(), parts_.begin(), parts_.end());
+    }
+    parts_.clear();
+    named_ = 0;
   }
 
   OpContext ctx_;
   video::WriteOptions options_;
   std::unique_ptr<video::VideoWriter> writer_;
   int video_ = -1;
+  std::vector<std::string> parts_;   // of the video being written; the last is open if writer_
+  std::vector<std::string> joined_;  // parts joined into files since the last checkpoint
+  std::vector<std::string> joined_before_;  // ... and before it
+  size_t named_ = 0;                        // parts named by the last checkpoint
   int64_t frames_ = 0;
   std::vector<std::string> files_;
 };

@@ -42,6 +42,16 @@ class MotionFilterOp : public Op {
     }
   }
 
+  // The previous frame's sampled luma: the next frame is compared with it.
+  nlohmann::json checkpoint() override {
+    return {{"video", video_}, {"previous", nlohmann::json::binary(previous_)}};
+  }
+
+  void resume(const nlohmann::json& state) override {
+    video_ = state.at("video");
+    previous_ = state.at("previous").get_binary();
+  }
+
  private:
   std::vector<uint8_t> sampled_luma(const video::Frame& f) const {
     int w = (f.width + kStep - 1) / kStep, h = (f.height + kStep - 1) / kStep;

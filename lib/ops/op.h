@@ -20,6 +20,9 @@ struct OpContext {
   std::vector<std::string> videos;                // the job's input videos, in order
   std::string out_dir;                            // where sinks and encoders write
   std::map<std::string, spec::ModelSpec> models;  // the pipeline's `models:` by name
+  // The op's state will come from a checkpoint (Op::resume): files it writes are kept as they
+  // are until then, not started afresh.
+  bool resuming = false;
 
   // Typed access to params, falling back to a default when the param is absent.
   std::string param_string(const std::string& name, const std::string& fallback) const;
@@ -60,6 +63,15 @@ class Op {
 
   // After the last input (or when the run stops early): emit what is held, close files.
   virtual void finish(std::vector<Item>& out) { (void)out; }
+
+  // Checkpoints (llama run --resume; README "Resume"). Only ops that keep state between
+  // invocations take part; parallel ops keep none. At a checkpoint every item before it has
+  // arrived and none after: drain() emits what that completes (a tracker's last frame),
+  // checkpoint() makes what the op wrote so far durable and returns the state to continue
+  // from, and resume() gives that state to a new instance before its first item.
+  virtual void drain(std::vector<Item>& out) { (void)out; }
+  virtual nlohmann::json checkpoint() { return nullptr; }
+  virtual void resume(const nlohmann::json& state) { (void)state; }
 
   // A new `threads` knob value for the next invocations. The executor changes an instance's
   // thread count this way rather than building another instance (loading a model again):

@@ -4,6 +4,10 @@
 // through.
 #pragma once
 
+#include <fcntl.h>
+#include <unistd.h>
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <string>
 
@@ -26,6 +30,30 @@ inline std::string output_path(const OpContext& ctx, const std::string& extensio
   std::error_code ec;
   fs::create_directories(path.parent_path(), ec);  // `file: crops/records.jsonl`
   return path.string();
+}
+
+// Where encode writes part `k` of its output `path` for `video` (see EncodeOp::checkpoint):
+// in the job's state folder, which a finished run removes.
+inline std::string part_path(const OpContext& ctx, const std::string& path, int video, int k) {
+  namespace fs = std::filesystem;
+  fs::path folder = fs::path(ctx.out_dir) / ".llama" / "parts";
+  fs::create_directories(folder);
+  return (folder / (ctx.spec->name + "." + std::to_string(video) + "." + std::to_string(k) +
+                    fs::path(path).extension().string()))
+      .string();
+}
+
+// Flushes a file's written bytes to the disk (a checkpoint must never count records that a
+// power cut could take back). Opens the path again: the ofstream that wrote it keeps its fd.
+inline void sync_file(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0 || ::fsync(fd) != 0) {
+    int err = errno;
+    if (fd >= 0) ::close(fd);
+    throw Error(ExitCode::output, path + ": cannot flush to disk (" + std::strerror(err) +
+                                      "); check the disk holding --out");
+  }
+  ::close(fd);
 }
 
 }  // namespace llama::ops

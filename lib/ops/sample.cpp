@@ -34,6 +34,16 @@ class SampleOp : public Op {
     }
   }
 
+  nlohmann::json checkpoint() override {
+    return {{"video", video_}, {"seen", seen_}, {"next_tick_s", next_tick_s_}};
+  }
+
+  void resume(const nlohmann::json& state) override {
+    video_ = state.at("video");
+    seen_ = state.at("seen");
+    next_tick_s_ = state.at("next_tick_s");
+  }
+
  private:
   double fps_;
   int64_t stride_;

@@ -14,13 +14,14 @@ namespace {
 class SinkOp : public Op {
  public:
   explicit SinkOp(const OpContext& ctx) : ctx_(ctx), path_(output_path(ctx, ".jsonl", -1)) {
-    out_.open(path_, std::ios::trunc);
+    out_.open(path_, ctx.resuming ? std::ios::app : std::ios::trunc);
     if (!out_)
       throw Error(ExitCode::output, path_ + ": cannot write (op '" + ctx.spec->name +
                                         "'); check that --out is a writable folder");
   }
 
   void process(std::vector<Item>& batch, std::vector<Item>&) override {
+    std::string lines;
     for (const Item& item : batch) {
       nlohmann::json record = {{"video", ctx_.videos.at(item.video)},
                                {"frame", item.frame_index},
@@ -33,8 +34,10 @@ class SinkOp : public Op {
         record["boxes"] = std::move(boxes);
       }
       if (!item.embedding.empty()) record["embedding"] = item.embedding;
-      out_ << record.dump() << '\n';
+      lines += record.dump();
+      lines += '\n';
     }
+    out_ << lines;
     out_.flush();
     if (!out_) {
       // Part of the batch may have reached the file, cut mid-record: take the file back to
@@ -45,11 +48,35 @@ class SinkOp : public Op {
       throw Error(ExitCode::output, path_ + ": write failed (disk full?), op '" + ctx_.spec->name +
                                         "'; the records before it are kept");
     }
-    committed_bytes_ = static_cast<uintmax_t>(out_.tellp());
+    committed_bytes_ += lines.size();
     records_ += static_cast<int64_t>(batch.size());
   }
 
   void finish(std::vector<Item>&) override { out_.close(); }
+
+  // The records so far reach the disk before the checkpoint that counts them is written.
+  nlohmann::json checkpoint() override {
+    sync_file(path_);
+    return {{"bytes", committed_bytes_}, {"records", records_}};
+  }
+
+  // Records written after the checkpoint are dropped: the resumed run writes them again.
+  void resume(const nlohmann::json& state) override {
+    auto bytes = state.at("bytes").get<uintmax_t>();
+    out_.close();
+    std::error_code ec;
+    uintmax_t size = std::filesystem::file_size(path_, ec);
+    if (ec || size < bytes)
+      throw Error(ExitCode::output,
+                  path_ + ": holds " + (ec ? "nothing" : std::to_string(size) + " bytes") +
+                      " but the checkpoint counted " + std::to_string(bytes) + " (op '" +
+                      ctx_.spec->name +
+                      "'): the results were changed since; pass --force to start over");
+    std::filesystem::resize_file(path_, bytes);
+    out_.open(path_, std::ios::app);
+    committed_bytes_ = bytes;
+    records_ = state.at("records");
+  }
 
   nlohmann::json summary() const override { return {{"file", path_}, {"records", records_}}; }
 

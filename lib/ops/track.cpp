@@ -38,6 +38,27 @@ class TrackOp : public Op {
     if (!pending_.empty()) assign(out);
   }
 
+  // At a checkpoint no more detections of the pending frame can come: it is complete.
+  void drain(std::vector<Item>& out) override { finish(out); }
+
+  nlohmann::json checkpoint() override {
+    nlohmann::json tracks = nlohmann::json::array();
+    for (const Track& t : tracks_)
+      tracks.push_back({t.id, t.video, t.label, t.box.x, t.box.y, t.box.w, t.box.h, t.last_seen_s});
+    return {{"next_id", next_id_}, {"tracks", tracks}};
+  }
+
+  void resume(const nlohmann::json& state) override {
+    next_id_ = state.at("next_id");
+    for (const auto& t : state.at("tracks"))
+      tracks_.push_back(
+          {t.at(0).get<int64_t>(),
+           t.at(1).get<int>(),
+           t.at(2).get<std::string>(),
+           {t.at(3).get<int>(), t.at(4).get<int>(), t.at(5).get<int>(), t.at(6).get<int>()},
+           t.at(7).get<double>()});
+  }
+
   nlohmann::json summary() const override { return {{"tracks", next_id_}}; }
 
  private:

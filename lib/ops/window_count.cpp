@@ -41,6 +41,24 @@ class WindowCountOp : public Op {
     if (open_) flush(out);
   }
 
+  // The open window: later items of the same window still count in it.
+  nlohmann::json checkpoint() override {
+    return {
+        {"open", open_},   {"video", video_}, {"window", window_}, {"first_frame", first_frame_},
+        {"items", items_}, {"boxes", boxes_}, {"seen", seen_},     {"emitted", emitted_}};
+  }
+
+  void resume(const nlohmann::json& state) override {
+    open_ = state.at("open");
+    video_ = state.at("video");
+    window_ = state.at("window");
+    first_frame_ = state.at("first_frame");
+    items_ = state.at("items");
+    boxes_ = state.at("boxes");
+    seen_ = state.at("seen").get<std::set<std::string>>();
+    emitted_ = state.at("emitted");
+  }
+
   nlohmann::json summary() const override { return {{"windows", emitted_}}; }
 
  private:

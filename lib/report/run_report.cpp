@@ -97,7 +97,9 @@ nlohmann::json build_report(const RunInfo& info, const exec::RunResult& result) 
         {"retries", retries},
         {"duplicates", duplicates}}},
       {"plan", info.plan},
-      {"ops", ops}};
+      {"ops", ops},
+      {"resumed_from", result.resumed_from},
+      {"checkpoints", {{"count", result.checkpoints}, {"seconds", result.checkpoint_s}}}};
   if (!result.complete) report["error"] = result.error;
   if (info.slo_s) {
     report["slo_s"] = *info.slo_s;

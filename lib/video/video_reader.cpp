@@ -151,6 +151,8 @@ struct VideoReader::State {
   double first_kept_s = 0.0;
   int64_t next_tick = 1;  // next fps tick, counted in 1/fps steps from first_kept_s
   int64_t fps_survivors = 0;
+  int64_t last_given_index = -1;
+  double last_given_s = 0.0;
 
   ~State() {
     av_frame_free(&frame);
@@ -160,6 +162,7 @@ struct VideoReader::State {
   }
 
   void open(const std::string& path);
+  double seek_target_s() const;
   void seek_to_start();
   void reopen();
   void feed_decoder();
@@ -265,10 +268,18 @@ void VideoReader::State::open(const std::string& path) {
   }
 }
 
+// Resuming seeks to the last frame given, not past it: the frames from the keyframe before
+// it up to it are decoded and dropped (take_frame), so those after come out as before.
+double VideoReader::State::seek_target_s() const {
+  return options.resume.last_index >= 0 ? std::max(options.start_s, options.resume.last_s)
+                                        : options.start_s;
+}
+
 void VideoReader::State::seek_to_start() {
-  if (options.start_s <= 0) return;
+  const double target_s = seek_target_s();
+  if (target_s <= 0) return;
   const int64_t offset =
-      av_rescale_q(std::llround(options.start_s * AV_TIME_BASE), AV_TIME_BASE_Q, time_base);
+      av_rescale_q(std::llround(target_s * AV_TIME_BASE), AV_TIME_BASE_Q, time_base);
   // A failed seek (unseekable input) is harmless: frames before start_s are decoded and
   // dropped instead.
   if (av_seek_frame(format, stream_index, start_pts + offset, AVSEEK_FLAG_BACKWARD) >= 0) {
@@ -286,7 +297,7 @@ void VideoReader::State::reopen() {
   avformat_close_input(&format);
   open(info.path);
   flushing = false;
-  decoded = 0;
+  decoded = options.resume.last_index >= 0 ? options.resume.decoded : 0;
   last_index = -1;
   truncated = false;  // anything seen before the reopen will be seen again
   truncation_cause.clear();
@@ -392,7 +403,7 @@ std::optional<Frame> VideoReader::State::take_frame() {
     index = info.fps > 0 ? std::llround(ts * info.fps) : decoded - 1;
     if (check_seek) {
       check_seek = false;
-      if (ts > options.start_s + tolerance_s) {
+      if (ts > seek_target_s() + tolerance_s) {
         av_frame_unref(frame);
         reopen();
         return std::nullopt;
@@ -409,7 +420,13 @@ std::optional<Frame> VideoReader::State::take_frame() {
   last_ts = ts;
 
   std::optional<Frame> out;
-  if (keep(ts)) out = convert(index, ts);
+  if (index <= options.resume.last_index) {
+    --decoded;  // given before the checkpoint: counted there, and not sampled again
+  } else if (keep(ts)) {
+    out = convert(index, ts);
+    last_given_index = index;
+    last_given_s = ts;
+  }
   av_frame_unref(frame);
   return out;
 }
@@ -434,6 +451,16 @@ VideoReader::VideoReader(const std::string& path, const ReadOptions& options)
     throw Error(ExitCode::internal, "VideoReader: fps must be >= 0");
   }
   state_->options = options;
+  const ReadPosition& resume = options.resume;
+  if (resume.last_index >= 0) {
+    state_->decoded = resume.decoded;
+    state_->have_first_kept = resume.have_first_kept;
+    state_->first_kept_s = resume.first_kept_s;
+    state_->next_tick = resume.next_tick;
+    state_->fps_survivors = resume.fps_survivors;
+    state_->last_given_index = resume.last_index;
+    state_->last_given_s = resume.last_s;
+  }
   state_->open(path);
   state_->seek_to_start();
 }
@@ -453,6 +480,11 @@ std::optional<Frame> VideoReader::next() {
       if (kept) return kept;
     } else if (ret == AVERROR(EAGAIN)) {
       s.feed_decoder();
+    } else if (ret == AVERROR_EOF && s.check_seek) {
+      // The seek gave the decoder nothing to start from (MPEG-TS, near its end, lands past
+      // the last keyframe): read from the start instead.
+      s.check_seek = false;
+      s.reopen();
     } else if (ret == AVERROR_EOF) {
       s.finish();
     } else {
@@ -478,6 +510,12 @@ const std::string& VideoReader::truncation_reason() const {
 
 int64_t VideoReader::frames_decoded() const {
   return state_->decoded;
+}
+
+ReadPosition VideoReader::position() const {
+  const State& s = *state_;
+  return {s.last_given_index, s.last_given_s, s.decoded,      s.have_first_kept,
+          s.first_kept_s,     s.next_tick,    s.fps_survivors};
 }
 
 }  // namespace llama::video

@@ -10,12 +10,26 @@
 
 namespace llama::video {
 
+// How far a reader got: the last frame it gave and its sampling progress. A reader opened with
+// it (ReadOptions::resume) gives exactly the frames the first would have given next: a run
+// resumed from a checkpoint sees the same stream as one never stopped.
+struct ReadPosition {
+  int64_t last_index = -1;  // -1: nothing given yet
+  double last_s = 0.0;
+  int64_t decoded = 0;  // frames decoded up to it, kept or not
+  bool have_first_kept = false;
+  double first_kept_s = 0.0;
+  int64_t next_tick = 1;
+  int64_t fps_survivors = 0;
+};
+
 struct ReadOptions {
   int threads = 0;       // decoder threads; 0 lets FFmpeg choose
   double fps = 0.0;      // keep at most this many frames per second; 0 keeps every frame
   int stride = 1;        // keep every stride-th frame (applied after fps)
   double start_s = 0.0;  // first timestamp to keep
   double end_s = -1.0;   // stop before this timestamp; < 0 reads to the end
+  ReadPosition resume;   // continue after this frame (seeks to the keyframe before it)
 };
 
 struct VideoInfo {
@@ -44,6 +58,7 @@ class VideoReader {
   bool truncated() const;
   const std::string& truncation_reason() const;
   int64_t frames_decoded() const;  // every frame decoded, kept or not
+  ReadPosition position() const;   // after the last frame next() gave
 
  private:
   struct State;

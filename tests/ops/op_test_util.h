@@ -44,10 +44,17 @@ struct OpUnderTest {
             head + "ops:\n  - {name: decode, op: decode}\n" + upstream + "  - " + op_yaml + "\n",
             "test.yaml", ops::builtin_registry().catalog())) {
     const spec::OpSpec& spec = pipeline.spec.ops.back();
-    ops::OpContext ctx{&spec, {}, {"a.mp4", "b.mp4"}, std::move(out_dir), {}};
+    ctx = {&spec, {}, {"a.mp4", "b.mp4"}, std::move(out_dir), {}};
     for (const spec::ModelSpec& m : pipeline.spec.models) ctx.models[m.name] = m;
     for (const auto& [name, knob] : spec.knobs) ctx.config[name] = knob.values.front();
     op = ops::builtin_registry().create(spec.kind, ctx);
+  }
+
+  // Another instance of the op, as a resumed run builds it (OpContext::resuming).
+  std::unique_ptr<ops::Op> another(bool resuming) const {
+    ops::OpContext again = ctx;
+    again.resuming = resuming;
+    return ops::builtin_registry().create(again.spec->kind, again);
   }
 
   std::vector<ops::Item> run(std::vector<ops::Item> batch) {
@@ -57,6 +64,7 @@ struct OpUnderTest {
   }
 
   graph::Pipeline pipeline;
+  ops::OpContext ctx;
   std::unique_ptr<ops::Op> op;
 };
 
