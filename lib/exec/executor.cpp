@@ -721,7 +721,9 @@ class Run {
       gpu_s_ = checkpoint.at("gpu_s");
       checkpoints_ = checkpoint.at("checkpoints");
       checkpoint_s_ = checkpoint.at("checkpoint_s");
-    } catch (const nlohmann::json::exception& e) {
+    } catch (const Error&) {
+      throw;
+    } catch (const std::exception& e) {  // a field missing or of the wrong type or range
       throw Error(ExitCode::output, where + "the checkpoint is damaged (" + e.what() +
                                         "); pass --force to start the job over");
     }

@@ -306,4 +306,12 @@ TEST_CASE("a damaged or foreign checkpoint is refused with the --force hint") {
   CHECK_FALSE(r.complete);
   CHECK(r.failure == ExitCode::output);
   CHECK(r.error.find("no op 'decode'") != std::string::npos);
+  // Its ops there, but their entries not what llama wrote.
+  for (const char* entry : {R"({})", R"({"stats": 1})", R"({"stats": {}, "state": []})"}) {
+    CAPTURE(entry);
+    wrong["ops"] = {{"decode", nlohmann::json::parse(entry)}, {"out", nlohmann::json::parse(entry)}};
+    r = w.run_loaded(options);
+    CHECK(r.failure == ExitCode::output);
+    CHECK(r.error.find("damaged") != std::string::npos);
+  }
 }
