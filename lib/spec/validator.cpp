@@ -39,7 +39,7 @@ const char* type_name(ParamType type) {
     case ParamType::model:
       return "the name of a model in 'models:'";
     case ParamType::output_file:
-      return "a file name inside --out (relative, without '..')";
+      return "a file name inside --out (relative, without '..', not in .llama/)";
     case ParamType::any:
       return "a value";
   }
@@ -51,7 +51,8 @@ bool is_inside_out_dir(const std::string& name) {
   if (name.empty() || path.is_absolute() || path.filename().empty()) return false;
   for (const auto& part : path)
     if (part == "..") return false;
-  return true;
+  // OUT/.llama holds the job's checkpoint and goes when the job completes.
+  return *path.begin() != ".llama";
 }
 
 bool has_type(const nlohmann::json& v, ParamType type) {

@@ -123,7 +123,7 @@ TEST_CASE("sources take no input; other ops need one") {
   CHECK(out.find("op 'm' (motion_filter) has no input") != std::string::npos);
 }
 
-TEST_CASE("an output file stays inside --out: relative, without '..'") {
+TEST_CASE("an output file stays inside --out: relative, without '..', not in llama's .llama/") {
   auto sink_to = [](const std::string& file) {
     return check(
         "ops:\n  - {name: d, op: decode}\n  - {name: s, op: sink, input: d, params: "
@@ -132,8 +132,10 @@ TEST_CASE("an output file stays inside --out: relative, without '..'") {
   };
   CHECK(sink_to("records.jsonl") == "");
   CHECK(sink_to("per_video/records.jsonl") == "");
+  CHECK(sink_to(".llama.jsonl") == "");
   for (const std::string bad :
-       {"/etc/records.jsonl", "../records.jsonl", "a/../../b.jsonl", "\"\"", "some/folder/"}) {
+       {"/etc/records.jsonl", "../records.jsonl", "a/../../b.jsonl", "\"\"", "some/folder/",
+        ".llama/records.jsonl"}) {
     CAPTURE(bad);
     const std::string out = sink_to(bad);
     CHECK(out.find("t.yaml:3:") != std::string::npos);
