@@ -20,6 +20,7 @@
 #include "spec/duration.h"
 #include "spec/price_sheet.h"
 #include "stop_signals.h"
+#include "video/video_probe.h"
 
 namespace llama::app {
 
@@ -92,7 +93,8 @@ int run(const RunOptions& options) {
 
   exec::ExecOptions exec_options;
   exec_options.videos = request.planning.videos;
-  exec::check_inputs(exec_options.videos);
+  PlanningOptions& po = request.planning;
+  po.shape = video_shape(video::probe_inputs(exec_options.videos));
   exec_options.out_dir = options.out_dir.empty() ? "out/" + pipeline.spec.name : options.out_dir;
   report::prepare_out_dir(exec_options.out_dir);
   exec_options.checkpoint_every_s = parse_checkpoint_every(options.checkpoint_every);
@@ -119,12 +121,11 @@ int run(const RunOptions& options) {
   report::RunInfo info{
       options.pipeline, pipeline.spec.name, exec_options.out_dir, slo_s, prices, "", "", nullptr};
   info.objective = plan::to_string(objective);
-  PlanningOptions& po = request.planning;
   po.pool = local_pool(this_machine(ops::cuda_available()));
   if (options.workers > 0) po.pool->cpus = options.workers;
   plan::JobModel model;
   if (objective == plan::Objective::fixed) {
-    model = plan::fixed_job_model(pipeline, *po.pool, probe_video_shape(exec_options.videos));
+    model = plan::fixed_job_model(pipeline, *po.pool, *po.shape);
     exec_options.initial = plan::first_values(model);
   } else {
     model = load_job_model(pipeline, prices.value_or(spec::PriceSheet{}), po);
@@ -140,12 +141,7 @@ int run(const RunOptions& options) {
         std::cerr << "; --strict: not running\n";
         return static_cast<int>(ExitCode::slo_infeasible);
       }
-      // Every deadline would look missed to the slo runtime, and it would chase them with
-      // calls that only fit a front item: on 2 simulated cores that ran people_count 7% past
-      // the fastest plan (10.52 s against 9.81) at 1.11x its cost. The best try at the SLO is
-      // to end soonest: the plan ends as soon as fast's within its spread (plan_job), and runs
-      // as fast runs its plan.
-      exec_options.objective = plan::Objective::fast;
+      exec_options.objective = plan::runtime_objective(plan);
       std::cerr << fmt::format(
           "; running, as --objective fast does, the cheapest plan predicted within the "
           "fastest's spread (+-{:.2f}s): {:.2f}s, ${:.6f}\n",

@@ -38,10 +38,7 @@ int simulate(const SimulateOptions& options) {
   so.seed = options.seed;
   so.failure_rate = options.fail;
   so.feedback = !options.no_feedback;
-  // As llama run does: an SLO below the fastest plan's prediction runs its plan as fast does.
-  so.scheduler.objective = request.objective == plan::Objective::slo && !plan.feasible
-                               ? plan::Objective::fast
-                               : request.objective;
+  so.scheduler.objective = plan::runtime_objective(plan);
   plan::SimResult result = plan::simulate(model, plan.choice, slo_s, so);
   nlohmann::json view = sim_view(model, plan, result, options.seed);
   if (options.json)

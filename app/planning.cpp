@@ -19,15 +19,13 @@
 #include "spec/duration.h"
 #include "stop_signals.h"
 #include "video/video_files.h"
-#include "video/video_reader.h"
+#include "video/video_probe.h"
 
 namespace llama::app {
 
-plan::VideoShape probe_video_shape(const std::vector<std::string>& videos) {
+plan::VideoShape video_shape(const std::vector<video::VideoInfo>& inputs) {
   plan::VideoShape shape;
-  for (const std::string& path : videos) {
-    video::VideoReader reader(path, {});
-    const video::VideoInfo& info = reader.info();
+  for (const video::VideoInfo& info : inputs) {
     double frames =
         info.frame_count > 0 ? static_cast<double>(info.frame_count) : info.duration_s * info.fps;
     shape.frames += frames;
@@ -103,7 +101,8 @@ plan::JobModel load_job_model(const graph::Pipeline& pipeline, const spec::Price
   bool cuda = ops::cuda_available();
   profile::Fingerprint fp = this_machine(cuda);
   plan::Pool pool = options.pool ? *options.pool : local_pool(fp);
-  plan::VideoShape shape = probe_video_shape(options.videos);
+  plan::VideoShape shape =
+      options.shape ? *options.shape : video_shape(video::probe_inputs(options.videos));
   std::vector<std::string> notes;
   profile::ProfileStore store = profile::ProfileStore::open(options.store_dir, fp, &notes);
   if (!options.quiet)

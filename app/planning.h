@@ -13,6 +13,7 @@
 #include "plan/job_model.h"
 #include "plan/planner.h"
 #include "spec/price_sheet.h"
+#include "video/video_reader.h"
 
 namespace llama::app {
 
@@ -23,7 +24,8 @@ struct PlanningOptions {
   bool auto_profile = true;
   double auto_profile_budget_s = 10;  // small: a first plan, not a full profile
   int auto_profile_sample = 10;
-  std::optional<plan::Pool> pool;  // default: this machine
+  std::optional<plan::Pool> pool;         // default: this machine
+  std::optional<plan::VideoShape> shape;  // the videos' (video_shape), if probed already
   bool quiet = false;
 };
 
@@ -62,8 +64,8 @@ PlanRequest plan_request(const PlanFlags& flags, const graph::Pipeline& pipeline
 plan::JobModel job_model_for(const graph::Pipeline& pipeline, PlanRequest& request,
                              const std::string& pool_flag);
 
-// Frames in the job and their rate, from the containers (no decoding).
-plan::VideoShape probe_video_shape(const std::vector<std::string>& videos);
+// Frames in the job and their rate, from the containers (video::probe_inputs).
+plan::VideoShape video_shape(const std::vector<video::VideoInfo>& inputs);
 
 // Values of --pool: "cpus=64,gpus=4". Throws Error(usage) naming the flag.
 plan::Pool parse_pool(const std::string& text);

@@ -19,7 +19,6 @@
 #include "plan/planner.h"
 #include "plan/scheduler.h"
 #include "profile/knob_space.h"
-#include "video/video_reader.h"
 
 namespace llama::exec {
 
@@ -814,14 +813,6 @@ class Run {
 };
 
 }  // namespace
-
-void check_inputs(const std::vector<std::string>& videos) {
-  if (videos.empty())
-    throw Error(ExitCode::bad_input,
-                "no input video: the pipeline has no 'input' and no --input was given "
-                "(add input: <video> to the pipeline, or pass --input VIDEO)");
-  for (const std::string& path : videos) video::VideoReader probe(path, {});
-}
 
 RunResult run_pipeline(const graph::Pipeline& pipeline, const ops::OpRegistry& registry,
                        const ExecOptions& options) {

@@ -144,9 +144,6 @@ struct RunResult {
   double decision_us_p99 = 0;
 };
 
-// Opens every input once before the run, so a bad file fails fast with its own error.
-void check_inputs(const std::vector<std::string>& videos);
-
 // Never throws for failures inside ops: they stop the run and come back in RunResult, with
 // the results made so far flushed. Without options.model, runs the static plan on a pool of
 // 2 cores.

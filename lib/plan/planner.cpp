@@ -308,6 +308,10 @@ Plan plan_job(const JobModel& model, Objective objective, double slo_s) {
   return plan;
 }
 
+Objective runtime_objective(const Plan& plan) {
+  return plan.objective == Objective::slo && !plan.feasible ? Objective::fast : plan.objective;
+}
+
 std::string to_string(Objective objective) {
   switch (objective) {
     case Objective::slo:

@@ -81,6 +81,12 @@ struct Plan {
 // Every op must have at least one choice (JobModel::unprofiled() empty).
 Plan plan_job(const JobModel& model, Objective objective, double slo_s);
 
+// The objective the runtime runs `plan` with: the plan's own, except that an infeasible SLO
+// runs as fast does. Every deadline would look missed, and chasing them with calls that fit
+// only a front item ran people_count 7% past the fastest plan on 2 simulated cores (10.52 s
+// against 9.81) at 1.11x its cost; ending soonest is the best try at the SLO.
+Objective runtime_objective(const Plan& plan);
+
 std::string to_string(Objective objective);
 
 }  // namespace llama::plan

@@ -17,7 +17,7 @@
 #include "base/error.h"
 #include "profile/prune.h"
 #include "profile/stats.h"
-#include "video/video_reader.h"
+#include "video/video_probe.h"
 
 namespace llama::profile {
 
@@ -119,11 +119,8 @@ using TimedKey = std::pair<int, EntryKey>;  // graph node, store entry
 
 // The first video's stream info (what the profile is measured on).
 video::VideoInfo probe(const std::vector<std::string>& videos) {
-  if (videos.empty())
-    throw Error(ExitCode::bad_input,
-                "no input video: the pipeline has no 'input' and no --input was given "
-                "(add input: <video> to the pipeline, or pass --input VIDEO)");
-  return video::VideoReader(videos.front(), {}).info();
+  if (videos.empty()) video::probe_inputs(videos);  // throws, naming --input
+  return video::probe_inputs({videos.front()}).front();
 }
 
 std::string frame_size_of(const video::VideoInfo& info) {

@@ -69,6 +69,11 @@ TEST_CASE("fastest, cheapest, and the SLO between them") {
   CHECK_FALSE(impossible.feasible);
   CHECK(impossible.choice == plan::fastest(m));  // runs the fastest plan
   CHECK(impossible.fastest.latency_s == doctest::Approx(6.111));
+  // An infeasible SLO runs as fast does; a feasible one, and the other objectives, as planned.
+  CHECK(plan::runtime_objective(impossible) == plan::Objective::fast);
+  CHECK(plan::runtime_objective(tight) == plan::Objective::slo);
+  CHECK(plan::runtime_objective(plan::plan_job(m, plan::Objective::cheap, 1)) ==
+        plan::Objective::cheap);
 
   CHECK(plan::plan_job(m, plan::Objective::fixed, 0).choice == plan::Assignment{0, 0});
   CHECK(plan::plan_job(m, plan::Objective::fast, 0).choice == plan::Assignment{0, 1});

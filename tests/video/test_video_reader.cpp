@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "base/error.h"
+#include "video/video_probe.h"
 #include "video/video_reader.h"
 
 namespace {
@@ -495,5 +496,21 @@ TEST_CASE("VideoReader reads the inputs scripts/fuzz found, or refuses them as b
     } catch (const llama::Error& e) {
       CHECK(e.code() == llama::ExitCode::bad_input);
     }
+  }
+}
+
+TEST_CASE("probe_inputs opens every input once, refusing no input and a bad one by name") {
+  CHECK_THROWS_WITH_AS(llama::video::probe_inputs({}), doctest::Contains("--input"), llama::Error);
+  const auto infos = llama::video::probe_inputs({testsrc_mp4().string(), testsrc_mp4().string()});
+  REQUIRE(infos.size() == 2);
+  CHECK(infos[1].width == 160);
+  CHECK(infos[1].fps == doctest::Approx(10));
+  const fs::path text = Samples::get().write_text("notes.txt", "not a video\n");
+  try {
+    llama::video::probe_inputs({testsrc_mp4().string(), text.string()});
+    FAIL("no error");
+  } catch (const llama::Error& e) {
+    CHECK(e.code() == llama::ExitCode::bad_input);
+    CHECK(std::string(e.what()).find("notes.txt") != std::string::npos);
   }
 }
