@@ -78,7 +78,7 @@ class EncodeOp : public Op {
                                           "'); check that --out is a writable folder");
       files_.push_back(path);
     }
-    std::string part = part_path(ctx_, path, item.video, static_cast<int>(parts_.size()));
+    std::string part = part_path(ctx_, path, item.video, std::to_string(parts_.size()));
     writer_ = std::make_unique<video::VideoWriter>(part, options_);
     parts_.push_back(part);
     video_ = item.video;
@@ -105,21 +105,23 @@ class EncodeOp : public Op {
     sync_file(parts_.back());
   }
 
-  // The video's parts become its output file.
+  // The video's parts become its output file, whole or not at all: they are joined beside
+  // the parts and renamed into place, so a failed join leaves no broken mp4 behind.
   void close() {
     end_part();
     if (parts_.empty()) return;
     const std::string& path = files_.back();
-    if (parts_.size() == 1 && named_ == 0) {
-      std::error_code ec;
-      std::filesystem::rename(parts_[0], path, ec);  // no checkpoint needs it
-      if (ec)
-        throw Error(ExitCode::output,
-                    path + ": cannot write (" + ec.message() + ", op '" + ctx_.spec->name + "')");
-    } else {
-      video::concat_videos(parts_, path);
+    std::string ready = parts_[0];  // a lone part no checkpoint names is the file itself
+    if (parts_.size() > 1 || named_ > 0) {
+      ready = part_path(ctx_, path, video_, "joined");
+      video::concat_videos(parts_, ready);
       joined_.insert(joined_.end(), parts_.begin(), parts_.end());
     }
+    std::error_code ec;
+    std::filesystem::rename(ready, path, ec);
+    if (ec)
+      throw Error(ExitCode::output,
+                  path + ": cannot write (" + ec.message() + ", op '" + ctx_.spec->name + "')");
     parts_.clear();
     named_ = 0;
   }

@@ -32,13 +32,14 @@ inline std::string output_path(const OpContext& ctx, const std::string& extensio
   return path.string();
 }
 
-// Where encode writes part `k` of its output `path` for `video` (see EncodeOp::checkpoint):
-// in the job's state folder, which a finished run removes.
-inline std::string part_path(const OpContext& ctx, const std::string& path, int video, int k) {
+// Where encode writes part `part` ("0", "1", ..., "joined") of its output `path` for `video`
+// (see EncodeOp::checkpoint): in the job's state folder, which a finished run removes.
+inline std::string part_path(const OpContext& ctx, const std::string& path, int video,
+                             const std::string& part) {
   namespace fs = std::filesystem;
   fs::path folder = fs::path(ctx.out_dir) / ".llama" / "parts";
   fs::create_directories(folder);
-  return (folder / (ctx.spec->name + "." + std::to_string(video) + "." + std::to_string(k) +
+  return (folder / (ctx.spec->name + "." + std::to_string(video) + "." + part +
                     fs::path(path).extension().string()))
       .string();
 }
