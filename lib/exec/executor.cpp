@@ -525,6 +525,14 @@ class Run {
   }
 
   void finish(int node, std::unique_lock<std::mutex>& lock) {
+    flush(node, lock, &ops::Op::finish);
+    nodes_[node].finished = true;
+  }
+
+  // Runs `step` (Op::finish or Op::drain) on the node's instances outside the lock and hands
+  // on what they emit. Under the lock, returns under it.
+  void flush(int node, std::unique_lock<std::mutex>& lock,
+             void (ops::Op::*step)(std::vector<ops::Item>&)) {
     NodeState& n = nodes_[node];
     n.finishing = true;
     ++finishing_;
@@ -532,11 +540,11 @@ class Run {
     std::vector<ops::Item> out;
     auto [failed, message] = guarded(n.stats, [&] {
       for (auto& instance : n.instances)
-        if (instance->op) instance->op->finish(out);
+        if (instance->op) (instance->op.get()->*step)(out);
     });
     lock.lock();
     --finishing_;
-    n.finished = true;
+    n.finishing = false;
     if (failed != ExitCode::ok) {
       stop(failed, message);
     } else {
@@ -623,26 +631,8 @@ class Run {
   }
 
   void drain(int node, std::unique_lock<std::mutex>& lock) {
-    NodeState& n = nodes_[node];
-    n.finishing = true;
-    ++finishing_;
-    lock.unlock();
-    std::vector<ops::Item> out;
-    auto [failed, message] = guarded(n.stats, [&] {
-      for (auto& instance : n.instances)
-        if (instance->op) instance->op->drain(out);
-    });
-    lock.lock();
-    --finishing_;
-    n.finishing = false;
-    n.drained = true;
-    if (failed != ExitCode::ok) {
-      stop(failed, message);
-    } else {
-      n.stats.items_out += static_cast<int64_t>(out.size());
-      route(node, out);
-    }
-    ready_.notify_all();
+    flush(node, lock, &ops::Op::drain);
+    nodes_[node].drained = true;
   }
 
   // Under the lock, with every node drained and nothing running: the workers all wait, so

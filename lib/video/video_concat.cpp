@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "base/error.h"
+#include "video/ffmpeg_error.h"
 #include "video/ffmpeg_log.h"
 
 extern "C" {
@@ -30,20 +31,6 @@ struct PacketFreer {
 using Input = std::unique_ptr<AVFormatContext, InputCloser>;
 using Output = std::unique_ptr<AVFormatContext, OutputCloser>;
 using Packet = std::unique_ptr<AVPacket, PacketFreer>;
-
-std::string av_error_text(int err) {
-  char buf[AV_ERROR_MAX_STRING_SIZE] = {};
-  av_strerror(err, buf, sizeof(buf));
-  return buf;
-}
-
-// The same advice as VideoWriter's: a full disk is the likely cause, and the user can fix it.
-[[noreturn]] void cannot_write(const std::string& path, int err) {
-  const bool full = err == AVERROR(ENOSPC) || err == AVERROR(EFBIG) || err == AVERROR(EDQUOT);
-  throw Error(ExitCode::output, path + ": cannot write (" + av_error_text(err) + "); " +
-                                    (full ? "free some space, or pass --out on another disk"
-                                          : "check that the folder exists and is writable"));
-}
 
 // Parts are llama's own earlier output, so a part it cannot read is an output error.
 [[noreturn]] void cannot_read_part(const std::string& path, const std::string& why) {

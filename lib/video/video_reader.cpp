@@ -13,6 +13,7 @@
 #include <utility>
 
 #include "base/error.h"
+#include "video/ffmpeg_error.h"
 #include "video/ffmpeg_log.h"
 #include "video/rgb_converter.h"
 
@@ -28,12 +29,6 @@ namespace {
 // Below this share of the frames a container declares, a clean EOF still means the file
 // was cut short; the slack covers estimates from durations and edit lists.
 constexpr double kTruncatedShare = 0.9;
-
-std::string av_error_text(int err) {
-  char buf[AV_ERROR_MAX_STRING_SIZE] = {};
-  av_strerror(err, buf, sizeof(buf));
-  return buf;
-}
 
 [[noreturn]] void bad_input(const std::string& path, const std::string& what) {
   throw Error(ExitCode::bad_input, path + ": " + what);

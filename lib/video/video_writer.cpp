@@ -7,6 +7,7 @@
 #include <cmath>
 
 #include "base/error.h"
+#include "video/ffmpeg_error.h"
 #include "video/ffmpeg_log.h"
 
 extern "C" {
@@ -27,19 +28,6 @@ constexpr AVRational kTimeBase{1, 60000};
 // MPEG-4 part 2 quantiser: 2 is near-lossless, 31 worst; 3 keeps detections on the output
 // comparable to the input at a modest size.
 constexpr int kMpeg4Quantiser = 3;
-
-std::string av_error_text(int err) {
-  char buf[AV_ERROR_MAX_STRING_SIZE] = {};
-  av_strerror(err, buf, sizeof(buf));
-  return buf;
-}
-
-[[noreturn]] void cannot_write(const std::string& path, int err) {
-  const bool full = err == AVERROR(ENOSPC) || err == AVERROR(EFBIG) || err == AVERROR(EDQUOT);
-  throw Error(ExitCode::output, path + ": cannot write (" + av_error_text(err) + "); " +
-                                    (full ? "free some space, or pass --out on another disk"
-                                          : "check that the folder exists and is writable"));
-}
 
 }  // namespace
 

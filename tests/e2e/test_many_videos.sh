@@ -20,7 +20,7 @@ run_folder() {
   local pid=$! rc=0 count peak
   fds=0 hwm_kb=0
   while kill -0 $pid 2>/dev/null; do
-    count=$(ls /proc/$pid/fd 2>/dev/null | wc -l)
+    count=$(ls /proc/$pid/fd 2>/dev/null | wc -l || true) # it may end meanwhile
     peak=$(awk '/^VmHWM/ {print $2}' /proc/$pid/status 2>/dev/null || true)
     ((count > fds)) && fds=$count
     [[ -n $peak ]] && hwm_kb=$peak
