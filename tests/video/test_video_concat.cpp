@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "base/error.h"
+#include "temp_dir.h"
 #include "video/video_concat.h"
 #include "video/video_reader.h"
 #include "video/video_writer.h"
@@ -29,17 +30,8 @@ constexpr double kFps = 25.0;
 
 // A private folder for this run's outputs, removed at exit.
 const fs::path& out_dir() {
-  struct Dir {
-    fs::path path =
-        fs::temp_directory_path() / ("llama-test-video-concat-" + std::to_string(::getpid()));
-    Dir() { fs::create_directories(path); }
-    ~Dir() {
-      std::error_code ec;
-      fs::remove_all(path, ec);
-    }
-  };
-  static Dir dir;
-  return dir.path;
+  static llama::test::TempDir dir("video-concat");
+  return dir.path();
 }
 
 // Frame i is a flat grey of its own level, so a frame out of place shows in its mean.

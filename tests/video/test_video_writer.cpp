@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "base/error.h"
+#include "temp_dir.h"
 #include "video/video_reader.h"
 #include "video/video_writer.h"
 
@@ -25,17 +26,8 @@ using llama::video::WriteOptions;
 
 // A private folder for this run's outputs, removed at exit.
 const fs::path& out_dir() {
-  struct Dir {
-    fs::path path =
-        fs::temp_directory_path() / ("llama-test-video-writer-" + std::to_string(::getpid()));
-    Dir() { fs::create_directories(path); }
-    ~Dir() {
-      std::error_code ec;
-      fs::remove_all(path, ec);
-    }
-  };
-  static Dir dir;
-  return dir.path;
+  static llama::test::TempDir dir("video-writer");
+  return dir.path();
 }
 
 // A smooth gradient that moves with i, so that frames differ but compress well.
