@@ -133,9 +133,8 @@ TEST_CASE("an output file stays inside --out: relative, without '..', not in lla
   CHECK(sink_to("records.jsonl") == "");
   CHECK(sink_to("per_video/records.jsonl") == "");
   CHECK(sink_to(".llama.jsonl") == "");
-  for (const std::string bad :
-       {"/etc/records.jsonl", "../records.jsonl", "a/../../b.jsonl", "\"\"", "some/folder/",
-        ".llama/records.jsonl"}) {
+  for (const std::string bad : {"/etc/records.jsonl", "../records.jsonl", "a/../../b.jsonl", "\"\"",
+                                "some/folder/", ".llama/records.jsonl"}) {
     CAPTURE(bad);
     const std::string out = sink_to(bad);
     CHECK(out.find("t.yaml:3:") != std::string::npos);
