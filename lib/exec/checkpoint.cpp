@@ -77,6 +77,16 @@ nlohmann::json read_checkpoint(const std::string& path) {
                 path + ": the checkpoint is from another version of llama (version " +
                     checkpoint.value("version", nlohmann::json(0)).dump() + ", this one reads " +
                     std::to_string(kCheckpointVersion) + ")" + fix);
+  // What `llama run` reads before the ops do (to say where the job stopped, and whose it
+  // is); the ops' own entries are checked as they are read (Run::resume).
+  const nlohmann::json& job = checkpoint.value("job", nlohmann::json());
+  bool header_ok = job.is_object() && job.value("pipeline", nlohmann::json()).is_string() &&
+                   job.value("videos", nlohmann::json()).is_array();
+  if (header_ok)
+    for (const auto& video : job["videos"]) header_ok = header_ok && video.is_object();
+  for (const char* field : {"frames", "video", "frame", "wall_s"})
+    header_ok = header_ok && checkpoint.value(field, nlohmann::json()).is_number();
+  if (!header_ok) throw Error(ExitCode::output, path + ": the checkpoint is damaged" + fix);
   return checkpoint;
 }
 

@@ -236,6 +236,7 @@ TEST_CASE("a run stopped after checkpoints resumes to the results of a run never
 )";
   exec::ExecOptions plain;
   plain.videos = {w.video, w.video};
+  plain.job = {{"pipeline", "test"}, {"videos", nlohmann::json::array()}};  // app's job_identity
   auto reference = w.run(yaml, plain);
   REQUIRE(reference.complete);
   CHECK(reference.checkpoints == 0);
@@ -292,6 +293,9 @@ TEST_CASE("a damaged or foreign checkpoint is refused with the --force hint") {
   }
   exec::write_checkpoint(path.string(), {{"version", 99}});
   CHECK_THROWS_AS(exec::read_checkpoint(path.string()), Error);
+  // This version, but without what says whose job it is and where it stopped.
+  exec::write_checkpoint(path.string(), {{"version", exec::kCheckpointVersion}, {"job", 1}});
+  CHECK_THROWS_WITH_AS(exec::read_checkpoint(path.string()), doctest::Contains("damaged"), Error);
   // A checkpoint whose ops are not the pipeline's: the run fails before any op runs.
   nlohmann::json wrong = {{"version", exec::kCheckpointVersion}, {"ops", nlohmann::json::object()}};
   exec::ExecOptions options;
