@@ -638,32 +638,7 @@ class Run {
   // Under the lock, with every node drained and nothing running: the workers all wait, so
   // the ops' state is still. A failure to write stops the run like a failed sink.
   void commit_checkpoint() {
-    nlohmann::json ops = nlohmann::json::object();
-    OpStats job;
-    job.name = "checkpoint";
-    job.kind = options_.checkpoint_path;
-    auto [failed, message] = guarded(job, [&] {
-      for (NodeState& n : nodes_) {
-        if (n.op < 0) continue;
-        nlohmann::json entry = {{"stats", to_json(n.stats)}};
-        if (!estimates_.ops[n.op].parallel) {
-          entry["state"] = guarded_state(n);
-        }
-        ops[n.stats.name] = std::move(entry);
-      }
-      nlohmann::json checkpoint = {{"version", kCheckpointVersion},
-                                   {"job", options_.job},
-                                   {"frames", emitted_},
-                                   {"video", last_item_.first},
-                                   {"frame", last_item_.second},
-                                   {"wall_s", now_s()},
-                                   {"core_s", core_s_},
-                                   {"gpu_s", gpu_s_},
-                                   {"checkpoints", checkpoints_ + 1},
-                                   {"checkpoint_s", checkpoint_s_ + now_s() - barrier_start_s_},
-                                   {"ops", std::move(ops)}};
-      write_checkpoint(options_.checkpoint_path, checkpoint);
-    });
+    auto [failed, message] = save_checkpoint();
     for (NodeState& n : nodes_) n.drained = false;
     for (int k : paused_) queues_[k].source_done = false;
     paused_.clear();
@@ -679,13 +654,37 @@ class Run {
     ready_.notify_all();
   }
 
-  // An op's own failure to save its state names the op.
-  nlohmann::json guarded_state(NodeState& n) {
-    nlohmann::json state;
-    auto [failed, message] =
-        guarded(n.stats, [&] { state = n.instances.front()->op->checkpoint(); });
-    if (failed != ExitCode::ok) throw Error(failed, message);
-    return state;
+  // Every op's counters, and its state where it keeps any, written as the checkpoint. An op
+  // that cannot give its state is named; a write that fails says where.
+  std::pair<ExitCode, std::string> save_checkpoint() {
+    nlohmann::json ops = nlohmann::json::object();
+    for (NodeState& n : nodes_) {
+      if (n.op < 0) continue;
+      nlohmann::json entry = {{"stats", to_json(n.stats)}};
+      if (!estimates_.ops[n.op].parallel) {
+        auto failure =
+            guarded(n.stats, [&] { entry["state"] = n.instances.front()->op->checkpoint(); });
+        if (failure.first != ExitCode::ok) return failure;
+      }
+      ops[n.stats.name] = std::move(entry);
+    }
+    nlohmann::json checkpoint = {{"version", kCheckpointVersion},
+                                 {"job", options_.job},
+                                 {"frames", emitted_},
+                                 {"video", last_item_.first},
+                                 {"frame", last_item_.second},
+                                 {"wall_s", now_s()},
+                                 {"core_s", core_s_},
+                                 {"gpu_s", gpu_s_},
+                                 {"checkpoints", checkpoints_ + 1},
+                                 {"checkpoint_s", checkpoint_s_ + now_s() - barrier_start_s_},
+                                 {"ops", std::move(ops)}};
+    try {
+      write_checkpoint(options_.checkpoint_path, checkpoint);
+    } catch (const Error& e) {
+      return {e.code(), e.what()};
+    }
+    return {ExitCode::ok, ""};
   }
 
   // In the constructor: the ops' state and the run's counters from a checkpoint. A checkpoint
