@@ -23,6 +23,7 @@ struct SimulateOptions {
   uint64_t seed = 1;
   double fail = 0;
   bool no_feedback = false;
+  bool no_duplicates = false;
   bool json = false;
 };
 
@@ -38,6 +39,7 @@ int simulate(const SimulateOptions& options) {
   so.seed = options.seed;
   so.failure_rate = options.fail;
   so.feedback = !options.no_feedback;
+  so.duplicate_stragglers = !options.no_duplicates;
   so.scheduler.objective = plan::runtime_objective(plan);
   plan::SimResult result = plan::simulate(model, plan.choice, slo_s, so);
   nlohmann::json view = sim_view(model, plan, result, options.seed);
@@ -67,6 +69,8 @@ Command add_simulate_command(CLI::App& app) {
       ->check(CLI::Range(0.0, 0.5));
   sub->add_flag("--no-feedback", options->no_feedback,
                 "keep the profiles' estimates: no online updates from what the run observes");
+  sub->add_flag("--no-duplicates", options->no_duplicates,
+                "run no second copy of an invocation that straggles");
   sub->add_flag("--json", options->json, "print the result as JSON on stdout");
   return [options, slo] {
     options->plan.slo_given = slo->count() > 0;
