@@ -6,9 +6,9 @@
 namespace llama::app {
 
 nlohmann::json sim_view(const plan::JobModel& model, const plan::Plan& plan,
-                        const plan::SimResult& r, uint64_t seed) {
+                        const runtime::SimResult& r, uint64_t seed) {
   nlohmann::json ops = nlohmann::json::array();
-  for (const plan::SimOpResult& o : r.ops)
+  for (const runtime::SimOpResult& o : r.ops)
     ops.push_back({{"op", o.name},
                    {"invocations", o.invocations},
                    {"items_in", o.items_in},

@@ -9,12 +9,12 @@
 
 #include "plan/job_model.h"
 #include "plan/planner.h"
-#include "plan/simulator.h"
+#include "runtime/simulator.h"
 
 namespace llama::app {
 
 nlohmann::json sim_view(const plan::JobModel& model, const plan::Plan& plan,
-                        const plan::SimResult& result, uint64_t seed);
+                        const runtime::SimResult& result, uint64_t seed);
 
 void print_sim_table(std::ostream& out, const nlohmann::json& view);
 

@@ -1,8 +1,8 @@
 // The executor: runs a checked pipeline on a pool of worker threads, every invocation decided
-// by the runtime of lib/plan (DESIGN "During the run"): the scheduler picks which op runs next
-// on the free cores and at which config, for the items' deadlines; the manager folds what each
-// invocation took back into the estimates. A static run is the same thing with one config per
-// op (plan::fixed_job_model and Objective::fixed).
+// by the runtime core (lib/runtime/core.h; DESIGN "During the run"): its scheduler picks which
+// op runs next on the free cores and at which config, for the items' deadlines; its manager
+// folds what each invocation took back into the estimates. A static run is the same thing
+// with one config per op (plan::fixed_job_model and Objective::fixed).
 //
 // Items stream through queues the scheduler keeps short (sources wait while many items are
 // waiting), so memory stays flat however long the video is. Ops that keep state run one
@@ -83,7 +83,8 @@ struct ExecOptions {
   // Called on a worker thread, under the run's lock: keep it short (print a line).
   std::function<void(const RunProgress&)> on_progress;
   double progress_every_s = 0.25;
-  bool record_invocations = false;  // keep an InvocationRecord per invocation (--trace)
+  // Keep an InvocationRecord per invocation and the core's journal, for a replay (--trace).
+  bool record_invocations = false;
   // A share (0..1) of invocations made to fail before they run, drawn from `seed`: the retry
   // path under test (llama run --fail, as llama simulate --fail).
   double inject_failures = 0;
@@ -133,6 +134,7 @@ struct RunResult {
   std::vector<OpStats> ops;         // in the pipeline's order
   std::vector<ops::InputHealth> videos;
   std::vector<InvocationRecord> invocations;  // with ExecOptions::record_invocations
+  nlohmann::json journal;                     // likewise: the runtime core's (runtime::replay)
   // Resumed: where the checkpoint was ({"frames", "video", "frame", "wall_s"}); null if not.
   // wall_s and the ops' counters above then cover the whole job, earlier runs included.
   nlohmann::json resumed_from;

@@ -50,7 +50,8 @@ nlohmann::json build_trace(const std::string& pipeline, const exec::RunResult& r
          {"args",
           {{"name", tid >= 1000 ? "GPU stream (worker " + std::to_string(tid - 1000) + ")"
                                 : "CPU slot " + std::to_string(tid)}}}});
-  return {{"traceEvents", events}, {"displayTimeUnit", "ms"}};
+  // Perfetto ignores keys it does not know; llama simulate --replay reads this one.
+  return {{"traceEvents", events}, {"displayTimeUnit", "ms"}, {"llamaReplay", result.journal}};
 }
 
 void write_trace(const std::string& path, const nlohmann::json& trace) {

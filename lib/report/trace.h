@@ -1,7 +1,8 @@
 // --trace FILE: the run's invocations in the Chrome trace-event format, which Perfetto
 // (ui.perfetto.dev) and chrome://tracing open: one track per CPU slot (worker thread) and
 // per GPU stream, one slice per invocation named by its op, with its config, batch, slack and
-// deadline as arguments.
+// deadline as arguments. Beside them, under "llamaReplay", the runtime core's journal, for
+// llama simulate --replay (runtime/replay.h).
 #pragma once
 
 #include <string>

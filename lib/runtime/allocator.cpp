@@ -1,8 +1,8 @@
-#include "plan/allocator.h"
+#include "runtime/allocator.h"
 
 #include <algorithm>
 
-namespace llama::plan {
+namespace llama::runtime {
 
 namespace {
 
@@ -15,33 +15,35 @@ struct Candidate {
 
 // Dollars per item and the tail of a call whose mean is already known: choose_config asks
 // for both of every choice on every decision, and the mean is the costly part.
-double per_item_usd_of(const Choice& c, double seconds, int taken, const JobModel& model) {
-  Cost cost = cost_of(c.held, seconds, model.prices, model.pool.gpu_name);
+double per_item_usd_of(const plan::Choice& c, double seconds, int taken,
+                       const plan::JobModel& model) {
+  plan::Cost cost = plan::cost_of(c.held, seconds, model.prices, model.pool.gpu_name);
   // A sheet of zeros still prefers the config that holds less.
   return (cost.dollars + 1e-12 * (cost.core_s + cost.gpu_s)) / taken;
 }
 
-double tail_of(const Choice& c, double mean_ms, double sigmas) {
+double tail_of(const plan::Choice& c, double mean_ms, double sigmas) {
   double sd_ms = c.latency_ms > 0 ? c.stdev_ms * mean_ms / c.latency_ms : 0;
   return (mean_ms + sigmas * sd_ms) / 1000;
 }
 
 }  // namespace
 
-double per_item_usd(const OpModel& op, int k, int items, const JobModel& model) {
+double per_item_usd(const plan::OpModel& op, int k, int items, const plan::JobModel& model) {
   int taken = std::max(1, std::min(items, op.choices[k].batch));
   return per_item_usd_of(op.choices[k], op.latency_ms_at(k, taken) / 1000, taken, model);
 }
 
-double tail_s(const OpModel& op, int k, int items, double sigmas) {
+double tail_s(const plan::OpModel& op, int k, int items, double sigmas) {
   return tail_of(op.choices[k], op.latency_ms_at(k, items), sigmas);
 }
 
-int choose_config(const OpModel& op, double slack_s, Objective objective, const JobModel& model,
-                  int items, const std::function<bool(const Choice&)>& fits) {
+int choose_config(const plan::OpModel& op, double slack_s, plan::Objective objective,
+                  const plan::JobModel& model, int items,
+                  const std::function<bool(const plan::Choice&)>& fits) {
   Candidate fastest, cheapest, cheapest_fitting;
   for (int k = 0; k < static_cast<int>(op.choices.size()); ++k) {
-    const Choice& c = op.choices[k];
+    const plan::Choice& c = op.choices[k];
     if (c.set_aside || (fits && !fits(c))) continue;
     int taken = std::max(1, std::min(items, c.batch));
     double mean_ms = op.latency_ms_at(k, taken);
@@ -57,13 +59,13 @@ int choose_config(const OpModel& op, double slack_s, Objective objective, const 
       cheapest_fitting = x;
   }
   switch (objective) {
-    case Objective::fast:
+    case plan::Objective::fast:
       return fastest.k;
-    case Objective::cheap:
+    case plan::Objective::cheap:
       return cheapest.k;
-    case Objective::fixed:
+    case plan::Objective::fixed:
       return op.choices[0].set_aside || (fits && !fits(op.choices[0])) ? -1 : 0;
-    case Objective::slo:
+    case plan::Objective::slo:
       break;
   }
   if (cheapest_fitting.k >= 0) return cheapest_fitting.k;
@@ -73,4 +75,4 @@ int choose_config(const OpModel& op, double slack_s, Objective objective, const 
   return op.parallel ? cheapest.k : fastest.k;
 }
 
-}  // namespace llama::plan
+}  // namespace llama::runtime

@@ -1,8 +1,8 @@
 #include <doctest/doctest.h>
 
-#include "plan/manager.h"
-#include "plan/simulator.h"
-#include "plan_fixtures.h"
+#include "plan/plan_fixtures.h"
+#include "runtime/manager.h"
+#include "runtime/simulator.h"
 
 using namespace llama;
 using plan_test::choice;
@@ -30,27 +30,27 @@ plan::JobModel chain(int cpus) {
 
 TEST_CASE("a simulation is deterministic for a seed, and every item reaches the sink once") {
   plan::JobModel m = chain(2);
-  plan::SimResult a = plan::simulate(m, {0, 0, 0}, 60, {});
-  plan::SimResult b = plan::simulate(m, {0, 0, 0}, 60, {});
+  runtime::SimResult a = runtime::simulate(m, {0, 0, 0}, 60, {});
+  runtime::SimResult b = runtime::simulate(m, {0, 0, 0}, 60, {});
   CHECK(a.latency_s == b.latency_s);
   CHECK(a.cost.dollars == b.cost.dollars);
   CHECK(a.results == 400);  // 200 frames x 2
   CHECK(a.ops[1].items_in == 200);
   CHECK(a.met);
-  plan::SimOptions other;
+  runtime::SimOptions other;
   other.seed = 2;
-  CHECK(plan::simulate(m, {0, 0, 0}, 60, other).latency_s != a.latency_s);
+  CHECK(runtime::simulate(m, {0, 0, 0}, 60, other).latency_s != a.latency_s);
 }
 
 TEST_CASE("a loose SLO runs cheap, a tight one fast; both met when feasible") {
   plan::JobModel m = chain(2);
-  plan::SimResult loose = plan::simulate(m, {0, 0, 0}, 60, {});
+  runtime::SimResult loose = runtime::simulate(m, {0, 0, 0}, 60, {});
   CHECK(loose.met);
   CHECK(loose.late == 0);
   // Cheapest per item is the batch of 4 (25 ms an item on one core): most detect calls use it.
   CHECK(loose.ops[1].configs["{threads=1} b4"] > loose.ops[1].invocations / 2);
 
-  plan::SimResult fast = plan::simulate(m, {0, 0, 0}, 1e-3, {});
+  runtime::SimResult fast = runtime::simulate(m, {0, 0, 0}, 1e-3, {});
   CHECK_FALSE(fast.met);
   CHECK(fast.latency_s < loose.latency_s);
   CHECK(fast.cost.dollars > loose.cost.dollars);
@@ -66,8 +66,8 @@ TEST_CASE("a 64-core pool meets an SLO that 2 cores cannot") {
   plan::JobModel small = job(ops, paths, 100, 2);
   plan::JobModel big = job(ops, paths, 100, 64);
   plan::Assignment first(ops.size(), 0);
-  plan::SimResult on_small = plan::simulate(small, first, 15, {});
-  plan::SimResult on_big = plan::simulate(big, first, 15, {});
+  runtime::SimResult on_small = runtime::simulate(small, first, 15, {});
+  runtime::SimResult on_big = runtime::simulate(big, first, 15, {});
   CHECK_FALSE(on_small.met);
   CHECK(on_small.latency_s > 35);  // 80 core-seconds of work on 2 cores
   CHECK(on_big.met);
@@ -76,24 +76,27 @@ TEST_CASE("a 64-core pool meets an SLO that 2 cores cannot") {
 
 TEST_CASE("3% of invocations failing: retried, the SLO still met, every result exactly once") {
   plan::JobModel m = chain(2);
-  plan::SimResult clean = plan::simulate(m, {0, 0, 0}, 30, {});
-  plan::SimOptions failing;
+  runtime::SimResult clean = runtime::simulate(m, {0, 0, 0}, 30, {});
+  runtime::SimOptions failing;
   failing.failure_rate = 0.03;
-  plan::SimResult r = plan::simulate(m, {0, 0, 0}, 30, failing);
+  runtime::SimResult r = runtime::simulate(m, {0, 0, 0}, 30, failing);
   CHECK(r.failures > 0);
   CHECK(r.met);
   CHECK(r.results == clean.results);
   CHECK(r.ops[1].items_in == clean.ops[1].items_in);
 }
 
-TEST_CASE("stragglers are duplicated and the first result wins") {
+TEST_CASE("stragglers are duplicated and the first result wins; an op with state gets none") {
   plan::JobModel m = job({op("decode", {}, {noisy(2, 0.1)}), op("detect", {0}, {noisy(40, 1.5)}),
                           op("sink", {1}, {noisy(0.1, 0.1)})},
                          {{0, 1, 2}}, 200, 4);
-  plan::SimResult with = plan::simulate(m, {0, 0, 0}, 60, {});
-  plan::SimOptions no_dup;
+  CHECK(runtime::simulate(m, {0, 0, 0}, 60, {}).duplicates == 0);  // a second copy of a
+  // tracker would apply its items twice
+  m.ops[1].parallel = true;
+  runtime::SimResult with = runtime::simulate(m, {0, 0, 0}, 60, {});
+  runtime::SimOptions no_dup;
   no_dup.duplicate_stragglers = false;
-  plan::SimResult without = plan::simulate(m, {0, 0, 0}, 60, no_dup);
+  runtime::SimResult without = runtime::simulate(m, {0, 0, 0}, 60, no_dup);
   CHECK(with.duplicates > 0);
   CHECK(without.duplicates == 0);
   CHECK(with.results == without.results);
@@ -102,14 +105,14 @@ TEST_CASE("stragglers are duplicated and the first result wins") {
 
 TEST_CASE("feedback: a crowd raises the fan-out, the estimates follow it") {
   plan::JobModel m = chain(2);
-  plan::SimOptions crowd;
+  runtime::SimOptions crowd;
   crowd.change = {1, 0.3, 3.0};  // from 30% of the frames, detect makes 6 items a frame
-  plan::SimResult r = plan::simulate(m, {0, 0, 0}, 60, crowd);
+  runtime::SimResult r = runtime::simulate(m, {0, 0, 0}, 60, crowd);
   CHECK(r.ops[1].items_out > 2 * 200);
   CHECK(r.results == r.ops[1].items_out);
 
   plan::JobModel estimates = m;
-  plan::Manager manager(estimates);
+  runtime::Manager manager(estimates);
   for (int i = 0; i < 20; ++i) manager.observe_fanout(1, 4, 24);
   CHECK(estimates.ops[1].fanout == doctest::Approx(6).epsilon(0.05));
   manager.observe_branch(1, 1, 4);
@@ -130,13 +133,13 @@ TEST_CASE("feedback: a crowd raises the fan-out, the estimates follow it") {
 }
 
 TEST_CASE("paced deadlines: frame i of N is due at SLO x (i + 1) / N, after the fill") {
-  CHECK(plan::Manager::frame_deadline_s(0, 10, 0, 100) == doctest::Approx(0.1));
-  CHECK(plan::Manager::frame_deadline_s(5, 10, 99, 100) == doctest::Approx(15));
+  CHECK(runtime::Manager::frame_deadline_s(0, 10, 0, 100) == doctest::Approx(0.1));
+  CHECK(runtime::Manager::frame_deadline_s(5, 10, 99, 100) == doctest::Approx(15));
   // A 2 s fill: the first frame is due after it, the last still at the SLO.
-  CHECK(plan::Manager::frame_deadline_s(0, 10, 0, 100, 2) == doctest::Approx(2.08));
-  CHECK(plan::Manager::frame_deadline_s(0, 10, 99, 100, 2) == doctest::Approx(10));
+  CHECK(runtime::Manager::frame_deadline_s(0, 10, 0, 100, 2) == doctest::Approx(2.08));
+  CHECK(runtime::Manager::frame_deadline_s(0, 10, 99, 100, 2) == doctest::Approx(10));
   // A fill over half the SLO leaves the pace half of it.
-  CHECK(plan::Manager::frame_deadline_s(0, 10, 0, 100, 8) == doctest::Approx(5.05));
+  CHECK(runtime::Manager::frame_deadline_s(0, 10, 0, 100, 8) == doctest::Approx(5.05));
 }
 
 TEST_CASE("a parallel op spreads over the pool; an op with state runs one call at a time") {
@@ -147,8 +150,8 @@ TEST_CASE("a parallel op spreads over the pool; an op with state runs one call a
     m.ops[1].parallel = parallel;
     return m;
   };
-  plan::SimResult serial = plan::simulate(model(false, 16), {0, 0, 0}, 1000, {});
-  plan::SimResult spread = plan::simulate(model(true, 16), {0, 0, 0}, 1000, {});
+  runtime::SimResult serial = runtime::simulate(model(false, 16), {0, 0, 0}, 1000, {});
+  runtime::SimResult spread = runtime::simulate(model(true, 16), {0, 0, 0}, 1000, {});
   CHECK(serial.latency_s > 19);  // 200 x 100 ms, one at a time
   CHECK(spread.latency_s < 3);   // 15 at once (decode holds a core)
   CHECK(spread.results == serial.results);
@@ -160,7 +163,7 @@ TEST_CASE("a parallel op spreads over the pool; an op with state runs one call a
 TEST_CASE("a choice with no estimate takes its first observation, scaled to its batch") {
   plan::JobModel m = chain(2);
   m.ops[1].choices[2].latency_ms = 0;  // batch 4, never measured
-  plan::Manager manager(m);
+  runtime::Manager manager(m);
   manager.observe_latency(1, 2, 1, 0.030);  // one item in 30 ms
   CHECK(m.ops[1].choices[2].latency_ms == doctest::Approx(120));
   // Known now: one item at it is predicted as the batch of 1 (40 ms); taking just that
@@ -204,13 +207,13 @@ plan::JobModel people_count_batch4_like(int cpus) {
              {{0, 1, 2}}, 160, cpus);
 }
 
-plan::SimResult run_objective(const plan::JobModel& m, plan::Objective objective, double slo_s,
-                              uint64_t seed) {
+runtime::SimResult run_objective(const plan::JobModel& m, plan::Objective objective, double slo_s,
+                                 uint64_t seed) {
   plan::Plan plan = plan::plan_job(m, objective, slo_s);
-  plan::SimOptions options;
+  runtime::SimOptions options;
   options.seed = seed;
   options.scheduler.objective = objective;
-  return plan::simulate(m, plan.choice, slo_s, options);
+  return runtime::simulate(m, plan.choice, slo_s, options);
 }
 
 }  // namespace
@@ -223,7 +226,7 @@ TEST_CASE("fast on a wide pool runs the planned configs and ends near the plan's
   // fast for 1.7x the core-seconds: they would fill the pool and starve the decoder).
   CHECK(plan.choice[1] == 0);
   for (uint64_t seed = 1; seed <= 5; ++seed) {
-    plan::SimResult r = run_objective(m, plan::Objective::fast, 120, seed);
+    runtime::SimResult r = run_objective(m, plan::Objective::fast, 120, seed);
     CHECK(r.latency_s < 1.15 * plan.predicted.latency_s);
   }
 }
@@ -242,7 +245,7 @@ void check_sweep(const plan::JobModel& m) {
   for (uint64_t seed = 1; seed <= 9; ++seed) {
     // As `llama run` does, fast and cheap run under the pipeline's own (loose) SLO.
     fast.push_back(run_objective(m, plan::Objective::fast, 120, seed).latency_s);
-    plan::SimResult c = run_objective(m, plan::Objective::cheap, 120, seed);
+    runtime::SimResult c = run_objective(m, plan::Objective::cheap, 120, seed);
     cheap.push_back(c.latency_s);
     cheap_usd.push_back(c.cost.dollars);
   }
@@ -253,7 +256,7 @@ void check_sweep(const plan::JobModel& m) {
     CAPTURE(slo_s);
     std::vector<double> usd;
     for (uint64_t seed = 1; seed <= 20; ++seed) {
-      plan::SimResult r = run_objective(m, plan::Objective::slo, slo_s, seed);
+      runtime::SimResult r = run_objective(m, plan::Objective::slo, slo_s, seed);
       CHECK(r.met);
       usd.push_back(r.cost.dollars);
     }
@@ -286,13 +289,13 @@ TEST_CASE("on 16 cores, an SLO 10% past the cheap plan's latency is met at about
   m.ops[1].parallel = true;
   std::vector<double> cheap, cheap_usd, usd;
   for (uint64_t seed = 1; seed <= 9; ++seed) {
-    plan::SimResult c = run_objective(m, plan::Objective::cheap, 120, seed);
+    runtime::SimResult c = run_objective(m, plan::Objective::cheap, 120, seed);
     cheap.push_back(c.latency_s);
     cheap_usd.push_back(c.cost.dollars);
   }
   double slo_s = 1.1 * median(cheap);
   for (uint64_t seed = 1; seed <= 20; ++seed) {
-    plan::SimResult r = run_objective(m, plan::Objective::slo, slo_s, seed);
+    runtime::SimResult r = run_objective(m, plan::Objective::slo, slo_s, seed);
     CHECK(r.met);
     usd.push_back(r.cost.dollars);
   }

@@ -15,7 +15,7 @@
 #include "plan/job_model.h"
 #include "plan/planner.h"
 
-namespace llama::plan {
+namespace llama::runtime {
 
 // How many standard deviations above its mean a call is predicted to take when judging
 // whether it fits a slack: about the 98th percentile of a normal latency.
@@ -23,17 +23,18 @@ constexpr double kTailSigmas = 2;
 
 // Dollars an item of a call of `op` at choice `k` on `items` items (up to its batch); a price
 // sheet of zeros still ranks configs by what they hold.
-double per_item_usd(const OpModel& op, int k, int items, const JobModel& model);
+double per_item_usd(const plan::OpModel& op, int k, int items, const plan::JobModel& model);
 
 // Seconds a call of `op` at choice `k` on `items` items takes at `sigmas`: its mean
-// (OpModel::latency_ms_at) plus that many times the spread, scaled to that mean.
-double tail_s(const OpModel& op, int k, int items, double sigmas = kTailSigmas);
+// (plan::OpModel::latency_ms_at) plus that many times the spread, scaled to that mean.
+double tail_s(const plan::OpModel& op, int k, int items, double sigmas = kTailSigmas);
 
 // An index into op.choices, for an invocation on `items` items (a config with a larger
-// batch runs them all, predicted by OpModel::latency_ms_at; one with a smaller batch takes
+// batch runs them all, predicted by plan::OpModel::latency_ms_at; one with a smaller batch takes
 // its batch). Only configs that `fits` (e.g. the free cores) and are not set aside are
 // considered; -1 when none is left. `op` must have at least one choice.
-int choose_config(const OpModel& op, double slack_s, Objective objective, const JobModel& model,
-                  int items = 1 << 30, const std::function<bool(const Choice&)>& fits = {});
+int choose_config(const plan::OpModel& op, double slack_s, plan::Objective objective,
+                  const plan::JobModel& model, int items = 1 << 30,
+                  const std::function<bool(const plan::Choice&)>& fits = {});
 
-}  // namespace llama::plan
+}  // namespace llama::runtime

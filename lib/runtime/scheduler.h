@@ -32,7 +32,7 @@
 //   cores goes first whenever it fits, until a batch waits for every core: narrow ops would
 //   otherwise take each core as it frees and keep the source from finding enough free at once.
 // An op that keeps state between invocations (a tracker, a file) runs one invocation at a
-// time; a parallel one (OpModel::parallel) as many as the resources allow.
+// time; a parallel one (plan::OpModel::parallel) as many as the resources allow.
 #pragma once
 
 #include <deque>
@@ -42,9 +42,9 @@
 
 #include "plan/job_model.h"
 #include "plan/planner.h"
-#include "plan/slack.h"
+#include "runtime/slack.h"
 
-namespace llama::plan {
+namespace llama::runtime {
 
 struct OpQueue {
   std::deque<double> deadlines;  // of its waiting items, in arrival order
@@ -66,7 +66,7 @@ struct Decision {
 };
 
 struct SchedulerOptions {
-  Objective objective = Objective::slo;
+  plan::Objective objective = plan::Objective::slo;
   bool delayed_batching = true;
   // Most items waiting in all queues before a source emits more; 0: twice the sum of every
   // op's largest batch, at least 16.
@@ -82,7 +82,7 @@ class Scheduler {
   // `model` holds the estimates (the manager updates them between calls); `initial` is the
   // plan's assignment: sources keep theirs (a decoder's frame rate can not change mid-video),
   // the other ops start from it and move as the allocator decides.
-  Scheduler(const JobModel& model, Assignment initial, SchedulerOptions options);
+  Scheduler(const plan::JobModel& model, plan::Assignment initial, SchedulerOptions options);
 
   // The next invocation to start at `now_s`, or nullopt when none can or should (everything
   // runs, waits for items, or waits to fill a batch). `may_wait` false forbids batching waits:
@@ -94,7 +94,7 @@ class Scheduler {
   // `count` items reached `op` at `now_s`: the time between arrivals, for batching waits.
   void arrived(int op, int count, double now_s);
 
-  const Assignment& current() const { return current_; }
+  const plan::Assignment& current() const { return current_; }
 
  private:
   bool more_coming(const std::vector<OpQueue>& queues, int op) const;
@@ -109,11 +109,11 @@ class Scheduler {
   // (the gaps seen while the op held every core are no guide).
   double arrival_s(int op, bool full_pool) const;
 
-  const JobModel& model_;
+  const plan::JobModel& model_;
   SchedulerOptions options_;
   SlackModel slack_;
-  Assignment current_;         // the config each op last ran at
-  Assignment plan_;            // the plan's config of each op
+  plan::Assignment current_;   // the config each op last ran at
+  plan::Assignment plan_;      // the plan's config of each op
   std::vector<int> order_;     // deepest first
   std::vector<double> gap_s_;  // smoothed time between arrivals, per op; 0 until known
   std::vector<double> last_arrival_s_;
@@ -130,4 +130,4 @@ class Scheduler {
   std::vector<int> narrow_ops_;
 };
 
-}  // namespace llama::plan
+}  // namespace llama::runtime

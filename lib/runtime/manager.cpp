@@ -1,15 +1,15 @@
-#include "plan/manager.h"
+#include "runtime/manager.h"
 
 #include <algorithm>
 #include <cmath>
 #include <limits>
 
-#include "plan/allocator.h"
+#include "runtime/allocator.h"
 
-namespace llama::plan {
+namespace llama::runtime {
 
 void Manager::observe_latency(int op, int choice, int items, double seconds) {
-  Choice& c = model_.ops[op].choices[choice];
+  plan::Choice& c = model_.ops[op].choices[choice];
   if (items <= 0 || !std::isfinite(seconds) || seconds < 0) return;
   if (c.latency_ms <= 0) {
     // Nothing known yet (a static run has no profile): a first estimate, scaled per item,
@@ -17,7 +17,7 @@ void Manager::observe_latency(int op, int choice, int items, double seconds) {
     c.latency_ms = seconds * 1000 * c.batch / items;
     return;
   }
-  OpModel& m = model_.ops[op];
+  plan::OpModel& m = model_.ops[op];
   double predicted = m.latency_ms_at(choice, items);
   if (predicted <= 0) return;
   double ms = seconds * 1000;
@@ -34,7 +34,7 @@ void Manager::observe_latency(int op, int choice, int items, double seconds) {
   // 1 thread x 640 ms look dearer than the profiled 2 x 290 ms, which then took 2 x 350 ms).
   // So the configs keep the profile's ranking, and the run sets their level.
   double factor = 1 + kAlpha * (ms / predicted - 1);
-  for (Choice& other : m.choices)
+  for (plan::Choice& other : m.choices)
     if (other.latency_ms > 0 && (other.held.gpus > 0) == (c.held.gpus > 0))
       other.latency_ms *= factor;
 }
@@ -51,16 +51,16 @@ void Manager::observe_branch(int op, int64_t taken, int64_t seen) {
   model_.ops[op].branch_rate += kAlpha * (rate - model_.ops[op].branch_rate);
 }
 
-int Manager::set_aside(int op, int choice, int items, const Resources& held) {
-  OpModel& m = model_.ops[op];
+int Manager::set_aside(int op, int choice, int items, const plan::Resources& held) {
+  plan::OpModel& m = model_.ops[op];
   m.choices[choice].set_aside = true;
-  auto fits = [&](const Choice& c) {
-    Resources r = held_on(c, model_.pool);
+  auto fits = [&](const plan::Choice& c) {
+    plan::Resources r = plan::held_on(c, model_.pool);
     return r.cores <= held.cores && r.gpus <= held.gpus;
   };
   // Any slack: the items are late already, and what matters is that they run at all.
-  return choose_config(m, std::numeric_limits<double>::infinity(), Objective::cheap, model_, items,
-                       fits);
+  return choose_config(m, std::numeric_limits<double>::infinity(), plan::Objective::cheap, model_,
+                       items, fits);
 }
 
 double Manager::frame_deadline_s(double start_s, double slo_s, int64_t index, double frames,
@@ -74,4 +74,4 @@ double Manager::straggler_after_s(double mean_s, double sd_s) {
   return std::max(mean_s + 3 * sd_s, 2 * mean_s);
 }
 
-}  // namespace llama::plan
+}  // namespace llama::runtime

@@ -8,7 +8,7 @@
 
 #include "plan/job_model.h"
 
-namespace llama::plan {
+namespace llama::runtime {
 
 class Manager {
  public:
@@ -16,7 +16,7 @@ class Manager {
   static constexpr double kAlpha = 0.2;
 
   // `estimates` is updated in place; the scheduler reads the same object.
-  explicit Manager(JobModel& estimates) : model_(estimates) {}
+  explicit Manager(plan::JobModel& estimates) : model_(estimates) {}
 
   // An invocation of `op` at `choice` on `items` items took `seconds`. Its ratio to the
   // prediction for that many items moves, by exponential smoothing, the estimate of every
@@ -31,7 +31,7 @@ class Manager {
   // run. Returns the choice to run the same `items` at instead (in calls of its batch), the
   // cheapest per item of those that hold no more than `held`, what the failed invocation's
   // worker holds; -1 when none is left, and the run must stop.
-  int set_aside(int op, int choice, int items, const Resources& held);
+  int set_aside(int op, int choice, int items, const plan::Resources& held);
 
   // Frame `index` of `frames` is due at start + lead + (SLO - lead) x (index + 1) / frames.
   // The lead is the time one frame takes through the pipeline (the plan's fill_s), so the
@@ -46,7 +46,7 @@ class Manager {
   static double straggler_after_s(double mean_s, double sd_s);
 
  private:
-  JobModel& model_;
+  plan::JobModel& model_;
 };
 
-}  // namespace llama::plan
+}  // namespace llama::runtime

@@ -1,14 +1,10 @@
-// `llama simulate`: the job played on a virtual clock, from the job model alone. Invocation
-// latencies are drawn from the profiled distributions (log-normal with the profile's mean and
-// stdev, seeded), items flow by the measured fan-out and branch rates, and the same scheduler,
-// allocator and manager as a real run decide every invocation. So behaviour on pools this
-// machine does not have (64 cores, 8 GPUs) can be planned and tested, deterministically.
-//
-// Failures (failure_rate) and stragglers are played too: a failed invocation's items go back
-// to the front of its queue and are retried; an invocation still running past its predicted
-// mean + 3 stdev (and at least twice the mean; only invocations predicted at 1 ms or more) is
-// duplicated when resources are free, and the first result wins; the loser is cancelled and
-// paid for until then.
+// `llama simulate`: the job played on a virtual clock, from the job model alone, by the same
+// runtime core as a real run (core.h): the same scheduler, allocator and manager decide every
+// invocation. Latencies are drawn from the profiled distributions (log-normal with the
+// profile's mean and stdev, seeded), and items flow by the measured fan-out and branch rates.
+// So behaviour on pools this machine does not have (64 cores, 8 GPUs) can be planned and
+// tested, deterministically. Failures (failure_rate) run again in place; a straggler's copy
+// that loses is cancelled when the other delivers, and paid for until then.
 #pragma once
 
 #include <cstdint>
@@ -19,15 +15,16 @@
 #include "plan/cost_model.h"
 #include "plan/job_model.h"
 #include "plan/planner.h"
-#include "plan/scheduler.h"
+#include "runtime/core.h"
 
-namespace llama::plan {
+namespace llama::runtime {
 
 struct SimOptions {
   uint64_t seed = 1;
   double failure_rate = 0;  // share of invocations that fail (after running), retried
   bool feedback = true;     // the manager's online updates of the estimates
   bool duplicate_stragglers = true;
+  bool journal = false;  // keep the core's journal (SimResult::journal), for a replay
   SchedulerOptions scheduler;
   // The video's content changes mid-run: from `from_share` of the source's frames on, `op`
   // really makes `factor` times the items per item that the profile says (a crowd arrives).
@@ -44,7 +41,7 @@ struct SimOpResult {
   int64_t items_in = 0;
   int64_t items_out = 0;
   double busy_s = 0;
-  Cost cost;                               // everything it held, failed and cancelled runs too
+  plan::Cost cost;                         // everything it held, failed and cancelled runs too
   std::map<std::string, int64_t> configs;  // "{threads=2} b4" -> invocations at it
 };
 
@@ -52,7 +49,7 @@ struct SimResult {
   double latency_s = 0;  // virtual time when the last invocation finished
   double slo_s = 0;
   bool met = false;
-  Cost cost;
+  plan::Cost cost;
   int64_t invocations = 0;  // started, all kinds
   int64_t failures = 0;
   int64_t duplicates = 0;
@@ -62,11 +59,12 @@ struct SimResult {
   double decision_us_p99 = 0;
   double wall_s = 0;  // real time the simulation took
   std::vector<SimOpResult> ops;
+  nlohmann::json journal;  // with SimOptions::journal
 };
 
 // `model` is copied: the truth the draws come from stays as given, while the scheduler plans
 // with a second copy that the manager updates (when feedback is on).
-SimResult simulate(const JobModel& model, const Assignment& initial, double slo_s,
+SimResult simulate(const plan::JobModel& model, const plan::Assignment& initial, double slo_s,
                    const SimOptions& options);
 
-}  // namespace llama::plan
+}  // namespace llama::runtime

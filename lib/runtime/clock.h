@@ -1,11 +1,11 @@
-// Time as the runtime reads it. The scheduler and the manager never ask the system for the
-// time: they get a Clock, so the same code runs a real job (SteadyClock) and a simulated one
-// on a virtual clock that jumps from event to event (VirtualClock), deterministically.
+// Time as the runtime reads it. The runtime core never asks the system for the time: it gets a
+// Clock, so the same code runs a real job (SteadyClock) and a simulated one on a virtual clock
+// that jumps from event to event (VirtualClock), deterministically.
 #pragma once
 
 #include <chrono>
 
-namespace llama::plan {
+namespace llama::runtime {
 
 class Clock {
  public:
@@ -17,11 +17,15 @@ class SteadyClock : public Clock {
  public:
   SteadyClock() : start_(std::chrono::steady_clock::now()) {}
   double now_s() const override {
-    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+    return before_s_ +
+           std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
   }
+  // A resumed job: its earlier runs took `seconds`, and its time goes on from there.
+  void resume_after(double seconds) { before_s_ = seconds; }
 
  private:
   std::chrono::steady_clock::time_point start_;
+  double before_s_ = 0;
 };
 
 class VirtualClock : public Clock {
@@ -35,4 +39,4 @@ class VirtualClock : public Clock {
   double now_ = 0;
 };
 
-}  // namespace llama::plan
+}  // namespace llama::runtime

@@ -14,26 +14,26 @@
 #include "plan/job_model.h"
 #include "plan/planner.h"
 
-namespace llama::plan {
+namespace llama::runtime {
 
 class SlackModel {
  public:
   // Keeps a reference to `model`: its fan-outs and branch rates are read at every call, so
   // the manager's online updates to them show in the next slack.
-  explicit SlackModel(const JobModel& model);
+  explicit SlackModel(const plan::JobModel& model);
 
   // Seconds one invocation of `op` may take when `time_left_s` remain to its items'
   // deadline and every op runs at `choice`.
-  double slack_s(int op, double time_left_s, const Assignment& choice) const;
+  double slack_s(int op, double time_left_s, const plan::Assignment& choice) const;
 
   // Expected seconds of latency that `path_op` (a later op, or `op` itself) adds for one item
-  // entering at `op` along the path `path` (an index into JobModel::paths).
-  double expected_latency_s(int path, int op, int path_op, const Assignment& choice) const;
+  // entering at `op` along the path `path` (an index into plan::JobModel::paths).
+  double expected_latency_s(int path, int op, int path_op, const plan::Assignment& choice) const;
 
  private:
-  const JobModel& model_;
+  const plan::JobModel& model_;
   // For every op, the paths through it (indices into model_.paths) and its place on each.
   std::vector<std::vector<std::pair<int, int>>> on_paths_;
 };
 
-}  // namespace llama::plan
+}  // namespace llama::runtime

@@ -1,7 +1,7 @@
 #include <doctest/doctest.h>
 
-#include "plan/scheduler.h"
-#include "plan_fixtures.h"
+#include "plan/plan_fixtures.h"
+#include "runtime/scheduler.h"
 
 using namespace llama;
 using plan_test::choice;
@@ -22,15 +22,15 @@ plan::JobModel model() {
 
 TEST_CASE("delayed batching waits only while the earliest deadline still holds") {
   plan::JobModel m = model();
-  plan::Scheduler s(m, {0, 0, 0}, {});
+  runtime::Scheduler s(m, {0, 0, 0}, {});
   s.arrived(1, 1, 0.00);
   s.arrived(1, 1, 0.01);  // an item every 10 ms
-  std::vector<plan::OpQueue> queues(3);
+  std::vector<runtime::OpQueue> queues(3);
   queues[1].deadlines = {10.0};  // one item waiting, due in 10 s
 
   // Waiting for 3 more (30 ms) and running the batch (100 ms) fits 10 s: detect waits, and
   // the decoder runs to bring the items.
-  std::optional<plan::Decision> d = s.next(queues, {2, 0}, 0.02);
+  std::optional<runtime::Decision> d = s.next(queues, {2, 0}, 0.02);
   REQUIRE(d);
   CHECK(d->op == 0);
 
@@ -54,11 +54,11 @@ TEST_CASE("delayed batching waits only while the earliest deadline still holds")
 
 TEST_CASE("deeper ops first; an op with state runs one invocation at a time; cores are held") {
   plan::JobModel m = model();
-  plan::Scheduler s(m, {0, 0, 0}, {});
-  std::vector<plan::OpQueue> queues(3);
+  runtime::Scheduler s(m, {0, 0, 0}, {});
+  std::vector<runtime::OpQueue> queues(3);
   queues[1].deadlines = {1.0, 1.0, 1.0, 1.0};
   queues[2].deadlines = {1.0};
-  std::optional<plan::Decision> d = s.next(queues, {2, 0}, 0);
+  std::optional<runtime::Decision> d = s.next(queues, {2, 0}, 0);
   REQUIRE(d);
   CHECK(d->op == 2);  // the sink, deepest
   queues[2].running = 1;
@@ -80,12 +80,12 @@ TEST_CASE("a source that holds every core runs ahead whenever the pool is free")
                           op("sink", {1}, {choice(0.1)})},
                          {{0, 1, 2}}, 100, 2);
   m.ops[1].parallel = true;
-  plan::Scheduler s(m, {0, 0, 0}, {});
-  std::vector<plan::OpQueue> queues(3);
+  runtime::Scheduler s(m, {0, 0, 0}, {});
+  std::vector<runtime::OpQueue> queues(3);
   queues[1].deadlines = {1.0};
   // Deeper ops go first, but a detect started now would leave one core the decoder can not
   // use: the decoder runs first, so both cores have frames to detect later.
-  std::optional<plan::Decision> d = s.next(queues, {2, 0}, 0);
+  std::optional<runtime::Decision> d = s.next(queues, {2, 0}, 0);
   REQUIRE(d);
   CHECK(d->op == 0);
   // With one core free it can not run: detect takes that core.
@@ -116,7 +116,7 @@ TEST_CASE("a source that holds every core runs ahead whenever the pool is free")
   // On 4 cores the 2-thread decoder finds 2 free often: a frame for each core is enough.
   plan::JobModel four = m;
   four.pool.cpus = 4;
-  plan::Scheduler on_four(four, {0, 0, 0}, {});
+  runtime::Scheduler on_four(four, {0, 0, 0}, {});
   queues[1].deadlines.assign(3, 1.0);
   d = on_four.next(queues, {4, 0}, 0);
   REQUIRE(d);
@@ -128,7 +128,7 @@ TEST_CASE("a source that holds every core runs ahead whenever the pool is free")
 
   // With no narrow op to fill a core it leaves idle, it takes its turn like any source.
   m.ops[1].choices = {choice(40, 1, 2)};
-  plan::Scheduler wide(m, {0, 0, 0}, {});
+  runtime::Scheduler wide(m, {0, 0, 0}, {});
   queues[1].deadlines = {1.0};
   d = wide.next(queues, {2, 0}, 0);
   REQUIRE(d);
@@ -143,13 +143,13 @@ TEST_CASE("on a full pool a parallel op takes the cheapest per item, in the tail
                           op("sink", {1}, {choice(0.1)})},
                          {{0, 1, 2}}, 100, 2);
   m.ops[1].parallel = true;
-  plan::Scheduler s(m, {0, 0, 0}, {});
-  std::vector<plan::OpQueue> queues(3);
+  runtime::Scheduler s(m, {0, 0, 0}, {});
+  std::vector<runtime::OpQueue> queues(3);
   queues[0].source_done = true;
   // Due in 50 ms: only the 2-core call fits the slack. With 6 frames waiting it would hold
   // both cores for one frame while 5 wait: the batch of 4 goes instead.
   queues[1].deadlines.assign(6, 0.05);
-  std::optional<plan::Decision> d = s.next(queues, {2, 0}, 0);
+  std::optional<runtime::Decision> d = s.next(queues, {2, 0}, 0);
   REQUIRE(d);
   CHECK(d->op == 1);
   CHECK(d->choice == 1);
@@ -171,15 +171,15 @@ TEST_CASE("a busy GPU is waited for when the free CPU would be far slower") {
     m.ops[1].parallel = true;
     return m;
   };
-  std::vector<plan::OpQueue> queues(3);
+  std::vector<runtime::OpQueue> queues(3);
   queues[1].deadlines = {10.0};
   queues[1].running = 1;  // on the GPU
   queues[0].source_done = true;
   plan::JobModel slow_cpu = gpu_job(500);
-  plan::Scheduler s(slow_cpu, {0, 0, 0}, {plan::Objective::fast});
+  runtime::Scheduler s(slow_cpu, {0, 0, 0}, {plan::Objective::fast});
   CHECK_FALSE(s.next(queues, {4, 0}, 0));  // 50x slower: wait for the GPU
   // With nothing in flight the caller asks without waits: the CPU takes it.
-  std::optional<plan::Decision> d = s.next(queues, {4, 0}, 0, false);
+  std::optional<runtime::Decision> d = s.next(queues, {4, 0}, 0, false);
   REQUIRE(d);
   CHECK(d->choice == 1);
   d = s.next(queues, {4, 1}, 0);  // the GPU is free again
@@ -187,13 +187,13 @@ TEST_CASE("a busy GPU is waited for when the free CPU would be far slower") {
   CHECK(d->choice == 0);
 
   plan::JobModel fast_cpu = gpu_job(15);
-  plan::Scheduler t(fast_cpu, {0, 0, 0}, {plan::Objective::fast});
+  runtime::Scheduler t(fast_cpu, {0, 0, 0}, {plan::Objective::fast});
   d = t.next(queues, {4, 0}, 0);  // 1.5x slower: run on the free core now
   REQUIRE(d);
   CHECK(d->choice == 1);
 
   // slo, where the CPU config meets the slack: no wait, whatever the GPU would save.
-  plan::Scheduler u(slow_cpu, {0, 0, 0}, {plan::Objective::slo});
+  runtime::Scheduler u(slow_cpu, {0, 0, 0}, {plan::Objective::slo});
   d = u.next(queues, {4, 0}, 0);
   REQUIRE(d);
   CHECK(d->choice == 1);
@@ -203,12 +203,12 @@ TEST_CASE("fast waits for the plan's batch whatever the deadlines say") {
   plan::JobModel m = model();
   m.ops[1].parallel = true;
   // The plan: batches of 4. One frame waits, due now (an SLO below the fastest plan).
-  plan::Scheduler s(m, {0, 1, 0}, {plan::Objective::fast});
+  runtime::Scheduler s(m, {0, 1, 0}, {plan::Objective::fast});
   s.arrived(1, 1, 0.00);
   s.arrived(1, 1, 0.01);
-  std::vector<plan::OpQueue> queues(3);
+  std::vector<runtime::OpQueue> queues(3);
   queues[1].deadlines = {0.02};
-  std::optional<plan::Decision> d = s.next(queues, {2, 0}, 0.02);
+  std::optional<runtime::Decision> d = s.next(queues, {2, 0}, 0.02);
   REQUIRE(d);
   CHECK(d->op == 0);  // the decoder brings the batch; detect waits for it
   // Nothing more coming: the frame runs now, on the shortest call.
@@ -227,10 +227,10 @@ TEST_CASE("slo: the cheapest call runs ahead of the pace only while the job ends
           {{0, 1, 2}}, 16, 4);
   m.ops[1].parallel = true;
   auto decide = [&](double slo_s) {
-    plan::SchedulerOptions options;
+    runtime::SchedulerOptions options;
     options.slo_s = slo_s;
-    plan::Scheduler s(m, {0, 0, 0}, options);
-    std::vector<plan::OpQueue> queues(3);
+    runtime::Scheduler s(m, {0, 0, 0}, options);
+    std::vector<runtime::OpQueue> queues(3);
     queues[0].source_done = true;  // ... but 8 more frames are on their way, in decode
     queues[0].running = 1;
     queues[1].deadlines.assign(8, 0.11);  // the pace: the first frames due at 110 ms
@@ -238,7 +238,7 @@ TEST_CASE("slo: the cheapest call runs ahead of the pace only while the job ends
   };
   // The pace alone fits a batch of 4 (100 ms), not of 8 (160 ms). With 1 s to the SLO, 8
   // now and 8 after on the cores left end in time: the batch of 8 goes.
-  std::optional<plan::Decision> d = decide(1.0);
+  std::optional<runtime::Decision> d = decide(1.0);
   REQUIRE(d);
   CHECK(d->op == 1);
   CHECK(d->choice == 1);
@@ -259,12 +259,12 @@ TEST_CASE("slo, behind on a full pool: the cheapest full batch waits if it gets 
           {{0, 1, 2}}, 40, 2);
   m.ops[1].parallel = true;
   auto decide = [&](double slo_s) {
-    plan::SchedulerOptions options;
+    runtime::SchedulerOptions options;
     options.slo_s = slo_s;
-    plan::Scheduler s(m, {0, 0, 0}, options);
+    runtime::Scheduler s(m, {0, 0, 0}, options);
     s.arrived(1, 1, 0.0);
     s.arrived(1, 1, 0.05);  // arrivals 50 ms apart while detect held both cores
-    std::vector<plan::OpQueue> queues(3);
+    std::vector<runtime::OpQueue> queues(3);
     queues[0].running = 1;
     queues[1].running = 1;
     queues[1].deadlines = {0.2};  // the front frame's slack fits one frame a call, not 4
@@ -275,7 +275,7 @@ TEST_CASE("slo, behind on a full pool: the cheapest full batch waits if it gets 
   // the free core goes to decode, which makes the 3 missing frames in 3 ms.
   CHECK_FALSE(decide(1.5));
   // 0.3 s to the SLO: a batch of 4 (320 ms) would end past it: the frame runs now.
-  std::optional<plan::Decision> d = decide(0.3);
+  std::optional<runtime::Decision> d = decide(0.3);
   REQUIRE(d);
   CHECK(d->op == 1);
   CHECK(d->items == 1);

@@ -1,22 +1,22 @@
-#include "plan/scheduler.h"
+#include "runtime/scheduler.h"
 
 #include <algorithm>
 #include <cmath>
 #include <functional>
 #include <limits>
 
-#include "plan/allocator.h"
-#include "plan/manager.h"
+#include "runtime/allocator.h"
+#include "runtime/manager.h"
 
-namespace llama::plan {
+namespace llama::runtime {
 
 namespace {
 
 // How much faster the op runs on a GPU than on the CPU, at its best of each (1 without a
 // GPU config).
-double gpu_affinity(const OpModel& op) {
+double gpu_affinity(const plan::OpModel& op) {
   double cpu = std::numeric_limits<double>::infinity(), gpu = cpu;
-  for (const Choice& c : op.choices) {
+  for (const plan::Choice& c : op.choices) {
     double per_item = c.latency_ms / c.batch;
     if (c.held.gpus > 0)
       gpu = std::min(gpu, per_item);
@@ -28,11 +28,12 @@ double gpu_affinity(const OpModel& op) {
 
 // The config whose call on the items waiting (up to its batch) ends soonest; ties: the
 // least time per item. -1 when none fits.
-int shortest_call(const OpModel& op, int waiting, const std::function<bool(const Choice&)>& fits) {
+int shortest_call(const plan::OpModel& op, int waiting,
+                  const std::function<bool(const plan::Choice&)>& fits) {
   int best = -1;
   double best_s = 0, best_per_item = 0;
   for (int k = 0; k < static_cast<int>(op.choices.size()); ++k) {
-    const Choice& c = op.choices[k];
+    const plan::Choice& c = op.choices[k];
     if (c.set_aside || !fits(c)) continue;
     int taken = std::max(1, std::min(waiting, c.batch));
     double s = op.latency_ms_at(k, taken);
@@ -81,7 +82,8 @@ struct Run {
 
 }  // namespace
 
-Scheduler::Scheduler(const JobModel& model, Assignment initial, SchedulerOptions options)
+Scheduler::Scheduler(const plan::JobModel& model, plan::Assignment initial,
+                     SchedulerOptions options)
     : model_(model),
       options_(options),
       slack_(model),
@@ -104,7 +106,7 @@ Scheduler::Scheduler(const JobModel& model, Assignment initial, SchedulerOptions
     }
     affinity[i] = gpu_affinity(model.ops[i]);
     int largest = 1;
-    for (const Choice& c : model.ops[i].choices) largest = std::max(largest, c.batch);
+    for (const plan::Choice& c : model.ops[i].choices) largest = std::max(largest, c.batch);
     batches += largest;
     order_.push_back(static_cast<int>(i));
   }
@@ -117,10 +119,10 @@ Scheduler::Scheduler(const JobModel& model, Assignment initial, SchedulerOptions
   int narrow_batch = 0;
   double widest = 0;  // the most cores a source's config holds
   for (size_t i = 0; i < model.ops.size(); ++i) {
-    const OpModel& op = model.ops[i];
+    const plan::OpModel& op = model.ops[i];
     bool narrow = false;
-    for (const Choice& c : op.choices) {
-      double held = held_on(c, model.pool).cores;
+    for (const plan::Choice& c : op.choices) {
+      double held = plan::held_on(c, model.pool).cores;
       if (op.source) widest = std::max(widest, held);
       if (op.parallel && !op.source && held < cores) {
         narrow_batch = std::max(narrow_batch, c.batch);
@@ -139,11 +141,11 @@ Scheduler::Scheduler(const JobModel& model, Assignment initial, SchedulerOptions
   if (rounds == 2 && options.source_backlog <= 0)
     backlog_cap_ = std::max(backlog_cap_, wide_ahead_ + static_cast<size_t>(2 * batches));
   wide_ahead_ = std::min(backlog_cap_, wide_ahead_);
-  std::vector<double> items_in = expected_items_in(model, plan_);
+  std::vector<double> items_in = plan::expected_items_in(model, plan_);
   for (size_t i = 0; i < model.ops.size(); ++i)
     for (int up : ancestors_[i]) {
-      const OpModel& u = model.ops[up];
-      const Choice& c = u.choices[plan_[up]];
+      const plan::OpModel& u = model.ops[up];
+      const plan::Choice& c = u.choices[plan_[up]];
       if (items_in[i] > 0)
         upstream_s_[i] += c.latency_ms / 1000 / c.batch * items_in[up] / items_in[i];
     }
@@ -151,7 +153,7 @@ Scheduler::Scheduler(const JobModel& model, Assignment initial, SchedulerOptions
     double after = 0;
     for (auto it = path.rbegin(); it != path.rend(); ++it) {
       after_s_[*it] = std::max(after_s_[*it], after);
-      const OpModel& o = model.ops[*it];
+      const plan::OpModel& o = model.ops[*it];
       after += tail_s(o, plan_[*it], o.choices[plan_[*it]].batch);
     }
   }
@@ -181,12 +183,12 @@ double Scheduler::arrival_s(int op, bool full_pool) const {
 
 double Scheduler::spare_items(int op, int k, int items, int later, double start_s, const OpQueue& q,
                               const FreeResources& free) const {
-  const OpModel& m = model_.ops[op];
+  const plan::OpModel& m = model_.ops[op];
   double end_s = options_.slo_s - after_s_[op];
   double own_s = tail_s(m, k, items, kAheadSigmas);
   if (start_s + own_s > end_s) return -std::numeric_limits<double>::infinity();
   double left = std::max(static_cast<double>(q.deadlines.size()),
-                         expected_items_in(model_, current_)[op] - taken_[op]) -
+                         plan::expected_items_in(model_, current_)[op] - taken_[op]) -
                 items;
   if (left <= 0) return 0;
   // Items one core gets through in `window` seconds: as many calls like this one (of `later`
@@ -195,8 +197,8 @@ double Scheduler::spare_items(int op, int k, int items, int later, double start_
   // not calls x (judged call by call at 4 sd, 1.2 s held 2 of people_count's 325 ms calls
   // where 3 fit, and on a simulated 16 cores the detector ran one-frame calls at 1.2x the
   // cheap plan's cost for an SLO 10% looser than the cheap plan's latency).
-  const Choice& c = m.choices[k];
-  double cores = held_on(c, model_.pool).cores;
+  const plan::Choice& c = m.choices[k];
+  double cores = plan::held_on(c, model_.pool).cores;
   double later_s = m.latency_ms_at(k, later) / 1000;
   double later_sd = c.latency_ms > 0 ? c.stdev_ms / c.latency_ms * later_s : 0;
   auto per_core = [&](double window) {
@@ -204,19 +206,19 @@ double Scheduler::spare_items(int op, int k, int items, int later, double start_
     Run run;
     double calls = run.add_most(later_s, later_sd, window, kAheadSigmas);
     double extra = 0;
-    for (const Choice& o : m.choices) {
+    for (const plan::Choice& o : m.choices) {
       if (o.set_aside || o.held.gpus > 0) continue;
       Run rest = run;
       double n = rest.add_most(o.latency_ms / 1000, o.stdev_ms / 1000, window, kAheadSigmas);
-      extra = std::max(extra, n * o.batch / held_on(o, model_.pool).cores);
+      extra = std::max(extra, n * o.batch / plan::held_on(o, model_.pool).cores);
     }
     return calls * later / cores + extra;
   };
   // This call's cores after it; the other free cores from the start; the cores the op's
   // running calls hold, from about halfway through a call. Cores other ops hold now are
   // not counted on: they may stay busy.
-  const Choice& now_at = m.choices[current_[op]];
-  double running_cores = q.running * held_on(now_at, model_.pool).cores;
+  const plan::Choice& now_at = m.choices[current_[op]];
+  double running_cores = q.running * plan::held_on(now_at, model_.pool).cores;
   double running_s = m.latency_ms_at(current_[op], now_at.batch) / 1000;
   double room = cores * per_core(end_s - start_s - own_s) +
                 std::max(0.0, free.cores - cores) * per_core(end_s - start_s) +
@@ -228,8 +230,8 @@ std::optional<Decision> Scheduler::next(const std::vector<OpQueue>& queues,
                                         const FreeResources& free, double now_s, bool may_wait) {
   size_t backlog = 0;
   for (const OpQueue& q : queues) backlog += q.deadlines.size();
-  auto fits = [&](const Choice& c) {
-    Resources held = held_on(c, model_.pool);
+  auto fits = [&](const plan::Choice& c) {
+    plan::Resources held = plan::held_on(c, model_.pool);
     return held.cores <= free.cores && held.gpus <= free.gpus;
   };
 
@@ -258,12 +260,13 @@ std::optional<Decision> Scheduler::next(const std::vector<OpQueue>& queues,
   for (int op : narrow_ops_) narrow_waiting += queues[op].deadlines.size();
   for (int op : order_)
     if (model_.ops[op].source && narrow_waiting < wide_ahead_ &&
-        held_on(model_.ops[op].choices[current_[op]], model_.pool).cores > 1 && source_may_emit(op))
+        plan::held_on(model_.ops[op].choices[current_[op]], model_.pool).cores > 1 &&
+        source_may_emit(op))
       return emit(op);
 
   for (int op : order_) {
     const OpQueue& q = queues[op];
-    const OpModel& m = model_.ops[op];
+    const plan::OpModel& m = model_.ops[op];
     if (q.running > 0 && !m.parallel) continue;
     if (m.source) {
       if (source_may_emit(op)) return emit(op);
@@ -273,7 +276,7 @@ std::optional<Decision> Scheduler::next(const std::vector<OpQueue>& queues,
     int waiting = static_cast<int>(q.deadlines.size());
     double deadline = q.deadlines.front();
     double slack = slack_.slack_s(op, deadline - now_s, current_);
-    int k = options_.objective == Objective::fixed
+    int k = options_.objective == plan::Objective::fixed
                 ? (fits(m.choices[current_[op]]) ? current_[op] : -1)
                 : choose_config(m, slack, options_.objective, model_, waiting, fits);
     if (k < 0) continue;
@@ -292,10 +295,10 @@ std::optional<Decision> Scheduler::next(const std::vector<OpQueue>& queues,
     // was a batch of 4, 4x as long as one frame a call, and ended a simulated job 0.34 s
     // past its SLO).
     std::vector<char> within;  // empty: every config
-    auto is_within = [&](const Choice& c) {
+    auto is_within = [&](const plan::Choice& c) {
       return within.empty() || within[&c - m.choices.data()];
     };
-    auto fits_within = [&](const Choice& c) { return fits(c) && is_within(c); };
+    auto fits_within = [&](const plan::Choice& c) { return fits(c) && is_within(c); };
     auto bound_by = [&](int reference) {
       double cap = kNear * per_item_usd(m, reference, waiting, model_);
       within.resize(m.choices.size());
@@ -305,24 +308,24 @@ std::optional<Decision> Scheduler::next(const std::vector<OpQueue>& queues,
     };
     bool full_pool = false;
     bool last = !more_coming(queues, op);
-    if (options_.objective == Objective::slo && m.parallel) {
+    if (options_.objective == plan::Objective::slo && m.parallel) {
       auto is_full = [&](int c) {
         int taken = std::min(waiting, m.choices[c].batch);
-        double cores = held_on(m.choices[c], model_.pool).cores;
+        double cores = plan::held_on(m.choices[c], model_.pool).cores;
         double calls = std::ceil(static_cast<double>(waiting) / std::max(1, taken));
         return m.choices[c].held.gpus == 0 &&
                (calls * cores > free.cores ||
                 ((backlog > static_cast<size_t>(taken) || !last) && free.cores - cores < 1));
       };
       if (!last) bound_by(plan_[op]);
-      k = choose_config(m, slack, Objective::slo, model_, waiting, fits_within);
+      k = choose_config(m, slack, plan::Objective::slo, model_, waiting, fits_within);
       if (k < 0) continue;
       if (last && tail_s(m, k, std::min(waiting, m.choices[k].batch)) > slack)
         k = shortest_call(m, waiting, fits);
       full_pool = is_full(k);
       if (full_pool) {
-        bound_by(choose_config(m, slack, Objective::cheap, model_, waiting, fits));
-        k = choose_config(m, slack, Objective::slo, model_, waiting, fits_within);
+        bound_by(choose_config(m, slack, plan::Objective::cheap, model_, waiting, fits));
+        k = choose_config(m, slack, plan::Objective::slo, model_, waiting, fits_within);
         if (k < 0) continue;
       }
     }
@@ -334,9 +337,9 @@ std::optional<Decision> Scheduler::next(const std::vector<OpQueue>& queues,
     // end the job in time at near the cheap plan's cost, where the pace chose batches of 4
     // throughout (1.08x the cheap plan's cost).
     auto ahead_of_pace = [&](int items) {
-      if (options_.objective != Objective::slo || !m.parallel || last || options_.slo_s <= 0)
+      if (options_.objective != plan::Objective::slo || !m.parallel || last || options_.slo_s <= 0)
         return -1;
-      int c = choose_config(m, slack, Objective::cheap, model_, items, fits_within);
+      int c = choose_config(m, slack, plan::Objective::cheap, model_, items, fits_within);
       return c >= 0 && m.choices[c].held.gpus == 0 ? c : -1;
     };
     int ahead = ahead_of_pace(waiting);
@@ -352,7 +355,7 @@ std::optional<Decision> Scheduler::next(const std::vector<OpQueue>& queues,
     // the job ended at 0.94 s against the plan's 0.57 s. Once nothing else waits or is on
     // its way, the job ends when these items do: the shortest call for them, no batching.
     bool tail = false;
-    if (options_.objective == Objective::fast && m.parallel) {
+    if (options_.objective == plan::Objective::fast && m.parallel) {
       int s = shortest_call(m, waiting, fits);
       tail = s >= 0 && backlog <= static_cast<size_t>(std::min(waiting, m.choices[s].batch)) &&
              !more_coming(queues, op);
@@ -365,13 +368,13 @@ std::optional<Decision> Scheduler::next(const std::vector<OpQueue>& queues,
     // holds the GPU). Unless the free config meets the slack anyway, wait for the busy one
     // when running on what is free would take more than twice as long an item: the wait is
     // at most about one invocation of the busy config.
-    if (may_wait && options_.objective != Objective::fixed) {
+    if (may_wait && options_.objective != plan::Objective::fixed) {
       int ideal = choose_config(m, slack, options_.objective, model_, waiting, is_within);
       auto per_item_s = [&](int c) {
         int taken = std::max(1, std::min(waiting, m.choices[c].batch));
         return m.latency_ms_at(c, taken) / 1000 / taken;
       };
-      bool meets_slack = options_.objective == Objective::slo &&
+      bool meets_slack = options_.objective == plan::Objective::slo &&
                          tail_s(m, k, std::min(waiting, m.choices[k].batch)) <= slack;
       if (ideal >= 0 && ideal != k && !meets_slack && per_item_s(k) > 2 * per_item_s(ideal))
         continue;
@@ -381,8 +384,8 @@ std::optional<Decision> Scheduler::next(const std::vector<OpQueue>& queues,
     // no core (the free one runs the upstream ops that bring the items), and a batch within
     // the plan's cost keeps pace: only the batch's own time bounds it, not the front item's
     // slack.
-    if (options_.delayed_batching && may_wait && options_.objective != Objective::fixed && !tail &&
-        gap_s_[op] > 0 && more_coming(queues, op)) {
+    if (options_.delayed_batching && may_wait && options_.objective != plan::Objective::fixed &&
+        !tail && gap_s_[op] > 0 && more_coming(queues, op)) {
       int full = choose_config(m, slack, options_.objective, model_, 1 << 30, fits_within);
       int missing = full >= 0 ? m.choices[full].batch - waiting : 0;
       double batch_s = full >= 0 ? tail_s(m, full, m.choices[full].batch) : 0;
@@ -390,7 +393,7 @@ std::optional<Decision> Scheduler::next(const std::vector<OpQueue>& queues,
       // fast: the plan's batch, which the planner sized the job on, whatever the deadlines
       // say (an SLO below the fastest plan runs as fast does, and its deadlines all look
       // missed: one- and two-frame calls ran people_count on 2 simulated cores 7% slower).
-      if (options_.objective == Objective::fast && m.parallel && k == plan_[op]) {
+      if (options_.objective == plan::Objective::fast && m.parallel && k == plan_[op]) {
         full = k;
         missing = m.choices[k].batch - waiting;
         wait_limit_s = std::numeric_limits<double>::infinity();
@@ -417,7 +420,7 @@ std::optional<Decision> Scheduler::next(const std::vector<OpQueue>& queues,
         }
       }
     }
-    if (options_.objective == Objective::fixed && options_.delayed_batching && may_wait &&
+    if (options_.objective == plan::Objective::fixed && options_.delayed_batching && may_wait &&
         gap_s_[op] > 0 && more_coming(queues, op)) {
       int missing = m.choices[k].batch - waiting;  // static plans batch as the YAML says
       if (missing > 0 && missing * gap_s_[op] + m.choices[k].latency_ms / 1000 <= slack) continue;
@@ -431,4 +434,4 @@ std::optional<Decision> Scheduler::next(const std::vector<OpQueue>& queues,
   return std::nullopt;
 }
 
-}  // namespace llama::plan
+}  // namespace llama::runtime
