@@ -226,36 +226,28 @@ double Scheduler::spare_items(int op, int k, int items, int later, double start_
   return room - left;
 }
 
+using Policy = Verdict (Scheduler::*)(const View&, Turn&) const;
+constexpr Policy kPolicies[] = {&Scheduler::within_slack,    &Scheduler::cost_bound,
+                                &Scheduler::run_ahead,       &Scheduler::fast_plan,
+                                &Scheduler::wait_for_faster, &Scheduler::batching};
+
 std::optional<Decision> Scheduler::next(const std::vector<OpQueue>& queues,
                                         const FreeResources& free, double now_s, bool may_wait) {
-  size_t backlog = 0;
-  for (const OpQueue& q : queues) backlog += q.deadlines.size();
-  auto fits = [&](const plan::Choice& c) {
-    plan::Resources held = plan::held_on(c, model_.pool);
-    return held.cores <= free.cores && held.gpus <= free.gpus;
-  };
-
+  View v{queues, free, now_s, may_wait, 0};
+  for (const OpQueue& q : queues) v.backlog += q.deadlines.size();
   auto source_may_emit = [&](int op) {
     const OpQueue& q = queues[op];
-    return q.running == 0 && !q.source_done && backlog < backlog_cap_ &&
-           fits(model_.ops[op].choices[current_[op]]);
+    return q.running == 0 && !q.source_done && v.backlog < backlog_cap_ &&
+           fits(v, model_.ops[op].choices[current_[op]]);
   };
   auto emit = [&](int op) {
     return Decision{op, current_[op], model_.ops[op].choices[current_[op]].batch,
                     std::numeric_limits<double>::infinity(),
                     std::numeric_limits<double>::infinity()};
   };
-  // A source that holds several cores can start only when that many are free at once, and
-  // ops that take one core each keep that from happening: one of them starts on the first
-  // free core, the next free core finds the source still too wide, and sits idle while the
-  // queues run dry (face_blur's 2-thread decoder ran the pool half idle). Such a source goes
-  // first whenever it fits, until the narrow ops have a batch waiting for every core, two
-  // where it holds the whole pool: then it can not run again until every core is free, and
-  // a core that frees while another still runs needs a batch too. One was not enough, nor
-  // was counting the items past the narrow ops: face_blur's detector at batch 8 ran on one
-  // core while the other sat idle, 9.5 s a run against 6.5 s now. No further: frames decoded
-  // long before they are used are read from memory, not the cache (motion took 0.7 ms a
-  // frame against 0.4 when the decoder ran 16 frames ahead).
+  // A source that holds several cores starts only when that many are free at once, which ops
+  // that take one core each keep from happening: it goes first while the narrow ops have
+  // fewer than wide_ahead_ items waiting.
   size_t narrow_waiting = 0;
   for (int op : narrow_ops_) narrow_waiting += queues[op].deadlines.size();
   for (int op : order_)
@@ -273,165 +265,194 @@ std::optional<Decision> Scheduler::next(const std::vector<OpQueue>& queues,
       continue;
     }
     if (q.deadlines.empty()) continue;
-    int waiting = static_cast<int>(q.deadlines.size());
+    Turn t = turn(v, op);
+    bool waits = false;
+    for (Policy policy : kPolicies)
+      if ((this->*policy)(v, t) == Verdict::wait) {
+        waits = true;
+        break;
+      }
+    if (waits) continue;
+    int take = std::min(t.waiting, m.choices[t.choice].batch);
     double deadline = q.deadlines.front();
-    double slack = slack_.slack_s(op, deadline - now_s, current_);
-    int k = options_.objective == plan::Objective::fixed
-                ? (fits(m.choices[current_[op]]) ? current_[op] : -1)
-                : choose_config(m, slack, options_.objective, model_, waiting, fits);
-    if (k < 0) continue;
-    // slo, a parallel op: the plan chose each op's config for the whole job on this pool,
-    // and its cost per item is what the pool's throughput was planned on. A CPU config
-    // dearer per item than the plan's (by over kNear) takes core-seconds the items behind
-    // it need, and the job ends later: on a simulated 64 cores, people_count's detector took
-    // 2-thread calls to fit the front frame's slack, filled the pool and starved the decoder
-    // (0.94 s against a plan of 0.57 s). On a full pool (this call takes the last core while
-    // other items wait or are on their way, or the items waiting need more cores than are
-    // free) the bound is the cheapest per item: on 2 cores, 2-thread and one-frame calls
-    // ran the job slower than the cheap plan. Within the bound: the cheapest config that
-    // fits the slack, else the cheapest (the items are behind, and only throughput catches
-    // up). Once nothing more is coming to the op, the job ends with these calls: no bound
-    // while the pool has room for them, and when none fits, the shortest call (the cheapest
-    // was a batch of 4, 4x as long as one frame a call, and ended a simulated job 0.34 s
-    // past its SLO).
-    std::vector<char> within;  // empty: every config
-    auto is_within = [&](const plan::Choice& c) {
-      return within.empty() || within[&c - m.choices.data()];
-    };
-    auto fits_within = [&](const plan::Choice& c) { return fits(c) && is_within(c); };
-    auto bound_by = [&](int reference) {
-      double cap = kNear * per_item_usd(m, reference, waiting, model_);
-      within.resize(m.choices.size());
-      for (size_t c = 0; c < m.choices.size(); ++c)
-        within[c] = m.choices[c].held.gpus > 0 ||
-                    per_item_usd(m, static_cast<int>(c), waiting, model_) <= cap;
-    };
-    bool full_pool = false;
-    bool last = !more_coming(queues, op);
-    if (options_.objective == plan::Objective::slo && m.parallel) {
-      auto is_full = [&](int c) {
-        int taken = std::min(waiting, m.choices[c].batch);
-        double cores = plan::held_on(m.choices[c], model_.pool).cores;
-        double calls = std::ceil(static_cast<double>(waiting) / std::max(1, taken));
-        return m.choices[c].held.gpus == 0 &&
-               (calls * cores > free.cores ||
-                ((backlog > static_cast<size_t>(taken) || !last) && free.cores - cores < 1));
-      };
-      if (!last) bound_by(plan_[op]);
-      k = choose_config(m, slack, plan::Objective::slo, model_, waiting, fits_within);
-      if (k < 0) continue;
-      if (last && tail_s(m, k, std::min(waiting, m.choices[k].batch)) > slack)
-        k = shortest_call(m, waiting, fits);
-      full_pool = is_full(k);
-      if (full_pool) {
-        bound_by(choose_config(m, slack, plan::Objective::cheap, model_, waiting, fits));
-        k = choose_config(m, slack, plan::Objective::slo, model_, waiting, fits_within);
-        if (k < 0) continue;
-      }
-    }
-    // slo, a parallel op on the CPU with more items coming: the cheapest call within the
-    // bound, when the job still ends in time with it (spare_items), even if it ends past
-    // the front items' pace. The frames' pace is even, but a wide pool's work is not: on a
-    // simulated 16 cores, people_count's detector keeps 15 calls in flight, and calls of 8
-    // frames (8% cheaper a frame than 4) in the first wave, then shorter ones for the rest,
-    // end the job in time at near the cheap plan's cost, where the pace chose batches of 4
-    // throughout (1.08x the cheap plan's cost).
-    auto ahead_of_pace = [&](int items) {
-      if (options_.objective != plan::Objective::slo || !m.parallel || last || options_.slo_s <= 0)
-        return -1;
-      int c = choose_config(m, slack, plan::Objective::cheap, model_, items, fits_within);
-      return c >= 0 && m.choices[c].held.gpus == 0 ? c : -1;
-    };
-    int ahead = ahead_of_pace(waiting);
-    if (ahead >= 0 && ahead != k &&
-        per_item_usd(m, ahead, waiting, model_) < per_item_usd(m, k, waiting, model_) &&
-        spare_items(op, ahead, std::min(waiting, m.choices[ahead].batch), m.choices[ahead].batch,
-                    now_s, q, free) >= 0)
-      k = ahead;
-    // fast: the fastest plan's config, which the planner chose for the whole job on this
-    // pool. The allocator's least time per item is a throughput rule for one op alone:
-    // people_count's detector on a simulated 64 cores took 2-thread calls, 1.2x as fast a
-    // frame for 1.7x the core-seconds, filled the pool and starved the 2-thread decoder;
-    // the job ended at 0.94 s against the plan's 0.57 s. Once nothing else waits or is on
-    // its way, the job ends when these items do: the shortest call for them, no batching.
-    bool tail = false;
-    if (options_.objective == plan::Objective::fast && m.parallel) {
-      int s = shortest_call(m, waiting, fits);
-      tail = s >= 0 && backlog <= static_cast<size_t>(std::min(waiting, m.choices[s].batch)) &&
-             !more_coming(queues, op);
-      if (tail)
-        k = s;
-      else if (fits(m.choices[plan_[op]]) && !m.choices[plan_[op]].set_aside)
-        k = plan_[op];
-    }
-    // What is free now may be far slower than what is busy (the CPU while another invocation
-    // holds the GPU). Unless the free config meets the slack anyway, wait for the busy one
-    // when running on what is free would take more than twice as long an item: the wait is
-    // at most about one invocation of the busy config.
-    if (may_wait && options_.objective != plan::Objective::fixed) {
-      int ideal = choose_config(m, slack, options_.objective, model_, waiting, is_within);
-      auto per_item_s = [&](int c) {
-        int taken = std::max(1, std::min(waiting, m.choices[c].batch));
-        return m.latency_ms_at(c, taken) / 1000 / taken;
-      };
-      bool meets_slack = options_.objective == plan::Objective::slo &&
-                         tail_s(m, k, std::min(waiting, m.choices[k].batch)) <= slack;
-      if (ideal >= 0 && ideal != k && !meets_slack && per_item_s(k) > 2 * per_item_s(ideal))
-        continue;
-    }
-    // The config the allocator would pick with a full batch on hand: when it takes more
-    // items than are waiting, wait for them if that is safe. On a full pool the wait costs
-    // no core (the free one runs the upstream ops that bring the items), and a batch within
-    // the plan's cost keeps pace: only the batch's own time bounds it, not the front item's
-    // slack.
-    if (options_.delayed_batching && may_wait && options_.objective != plan::Objective::fixed &&
-        !tail && gap_s_[op] > 0 && more_coming(queues, op)) {
-      int full = choose_config(m, slack, options_.objective, model_, 1 << 30, fits_within);
-      int missing = full >= 0 ? m.choices[full].batch - waiting : 0;
-      double batch_s = full >= 0 ? tail_s(m, full, m.choices[full].batch) : 0;
-      double wait_limit_s = full_pool ? batch_s : slack - batch_s;
-      // fast: the plan's batch, which the planner sized the job on, whatever the deadlines
-      // say (an SLO below the fastest plan runs as fast does, and its deadlines all look
-      // missed: one- and two-frame calls ran people_count on 2 simulated cores 7% slower).
-      if (options_.objective == plan::Objective::fast && m.parallel && k == plan_[op]) {
-        full = k;
-        missing = m.choices[k].batch - waiting;
-        wait_limit_s = std::numeric_limits<double>::infinity();
-      }
-      if (missing > 0 && missing * arrival_s(op, full_pool) <= wait_limit_s) continue;
-      // Ahead of the pace (above), a fuller batch of the cheapest call is worth the wait when
-      // it costs less an item than the call that would run now, and the job still ends in
-      // time after it, or at least gets more through by its end than with calls like the
-      // one that would run now. (Compared with the full batch the slack allows, the wait
-      // was skipped when that was the same config: on a simulated 64 cores people_count's
-      // detector ran calls of one and two frames at 1.1x the cheap plan's cost. Required to
-      // end in time, it was skipped when the job was behind: on 2 simulated cores the
-      // detector fell back to one-frame calls that fit the front frame's slack, 1.2x the
-      // core-seconds a frame, and fell further behind.)
-      if (int c = ahead_of_pace(1 << 30); c >= 0) {
-        int more = m.choices[c].batch - waiting;
-        int now_items = std::min(waiting, m.choices[k].batch);
-        if (more > 0 && per_item_usd(m, c, 1 << 30, model_) < per_item_usd(m, k, waiting, model_)) {
-          double spare = spare_items(op, c, m.choices[c].batch, m.choices[c].batch,
-                                     now_s + more * arrival_s(op, full_pool), q, free);
-          if (spare >= 0 || (std::isfinite(spare) &&
-                             spare >= spare_items(op, k, now_items, now_items, now_s, q, free)))
-            continue;
-        }
-      }
-    }
-    if (options_.objective == plan::Objective::fixed && options_.delayed_batching && may_wait &&
-        gap_s_[op] > 0 && more_coming(queues, op)) {
-      int missing = m.choices[k].batch - waiting;  // static plans batch as the YAML says
-      if (missing > 0 && missing * gap_s_[op] + m.choices[k].latency_ms / 1000 <= slack) continue;
-    }
-    int take = std::min(waiting, m.choices[k].batch);
     for (int i = 1; i < take; ++i) deadline = std::min(deadline, q.deadlines[i]);
-    current_[op] = k;
+    current_[op] = t.choice;
     taken_[op] += take;
-    return Decision{op, k, take, slack, deadline};
+    return Decision{op, t.choice, take, t.slack_s, deadline};
   }
   return std::nullopt;
+}
+
+Turn Scheduler::turn(const View& v, int op) const {
+  Turn t;
+  t.op = op;
+  t.waiting = static_cast<int>(v.queues[op].deadlines.size());
+  t.slack_s = slack_.slack_s(op, v.queues[op].deadlines.front() - v.now_s, current_);
+  t.last = !more_coming(v.queues, op);
+  return t;
+}
+
+bool Scheduler::fits(const View& v, const plan::Choice& c) const {
+  plan::Resources held = plan::held_on(c, model_.pool);
+  return held.cores <= v.free.cores && held.gpus <= v.free.gpus;
+}
+
+std::function<bool(const plan::Choice&)> Scheduler::fits_within(const View& v,
+                                                                const Turn& t) const {
+  const plan::Choice* first = model_.ops[t.op].choices.data();
+  return [this, &v, &t, first](const plan::Choice& c) {
+    return fits(v, c) && (t.within.empty() || t.within[&c - first]);
+  };
+}
+
+void Scheduler::bound_by(Turn& t, int reference) const {
+  const plan::OpModel& m = model_.ops[t.op];
+  double cap = kNear * per_item_usd(m, reference, t.waiting, model_);
+  t.within.resize(m.choices.size());
+  for (size_t c = 0; c < m.choices.size(); ++c)
+    t.within[c] = m.choices[c].held.gpus > 0 ||
+                  per_item_usd(m, static_cast<int>(c), t.waiting, model_) <= cap;
+}
+
+int Scheduler::ahead_choice(const View& v, const Turn& t, int items) const {
+  const plan::OpModel& m = model_.ops[t.op];
+  if (options_.objective != plan::Objective::slo || !m.parallel || t.last || options_.slo_s <= 0)
+    return -1;
+  int c = choose_config(m, t.slack_s, plan::Objective::cheap, model_, items, fits_within(v, t));
+  return c >= 0 && m.choices[c].held.gpus == 0 ? c : -1;
+}
+
+// The allocator's config for the slack (fixed: the config it runs at, if it fits).
+Verdict Scheduler::within_slack(const View& v, Turn& t) const {
+  const plan::OpModel& m = model_.ops[t.op];
+  auto fit = [&](const plan::Choice& c) { return fits(v, c); };
+  t.choice = options_.objective == plan::Objective::fixed
+                 ? (fit(m.choices[current_[t.op]]) ? current_[t.op] : -1)
+                 : choose_config(m, t.slack_s, options_.objective, model_, t.waiting, fit);
+  return t.choice < 0 ? Verdict::wait : Verdict::go_on;
+}
+
+// slo, a parallel op: the plan sized the pool's throughput on its cost per item, so configs
+// dearer than kNear x that take core-seconds the items behind need; on a full pool the bound
+// is the cheapest. Once nothing more is coming, no bound, and the shortest call when none fits.
+Verdict Scheduler::cost_bound(const View& v, Turn& t) const {
+  const plan::OpModel& m = model_.ops[t.op];
+  if (options_.objective != plan::Objective::slo || !m.parallel) return Verdict::go_on;
+  auto fit = [&](const plan::Choice& c) { return fits(v, c); };
+  auto is_full = [&](int c) {
+    int taken = std::min(t.waiting, m.choices[c].batch);
+    double cores = plan::held_on(m.choices[c], model_.pool).cores;
+    double calls = std::ceil(static_cast<double>(t.waiting) / std::max(1, taken));
+    return m.choices[c].held.gpus == 0 &&
+           (calls * cores > v.free.cores ||
+            ((v.backlog > static_cast<size_t>(taken) || !t.last) && v.free.cores - cores < 1));
+  };
+  if (!t.last) bound_by(t, plan_[t.op]);
+  int k = choose_config(m, t.slack_s, plan::Objective::slo, model_, t.waiting, fits_within(v, t));
+  if (k < 0) return Verdict::wait;
+  if (t.last && tail_s(m, k, std::min(t.waiting, m.choices[k].batch)) > t.slack_s)
+    k = shortest_call(m, t.waiting, fit);
+  t.full_pool = is_full(k);
+  if (t.full_pool) {
+    bound_by(t, choose_config(m, t.slack_s, plan::Objective::cheap, model_, t.waiting, fit));
+    k = choose_config(m, t.slack_s, plan::Objective::slo, model_, t.waiting, fits_within(v, t));
+    if (k < 0) return Verdict::wait;
+  }
+  t.choice = k;
+  return Verdict::go_on;
+}
+
+// slo, a parallel op on the CPU with more coming: a wide pool works in waves, so the cheapest
+// call within the bound may end past the front items' pace as long as the job ends in time.
+Verdict Scheduler::run_ahead(const View& v, Turn& t) const {
+  const plan::OpModel& m = model_.ops[t.op];
+  int ahead = ahead_choice(v, t, t.waiting);
+  if (ahead >= 0 && ahead != t.choice &&
+      per_item_usd(m, ahead, t.waiting, model_) < per_item_usd(m, t.choice, t.waiting, model_) &&
+      spare_items(t.op, ahead, std::min(t.waiting, m.choices[ahead].batch), m.choices[ahead].batch,
+                  v.now_s, v.queues[t.op], v.free) >= 0)
+    t.choice = ahead;
+  return Verdict::go_on;
+}
+
+// fast, a parallel op: the fastest plan's config, which the planner chose for the whole job on
+// this pool; once nothing else waits or is coming, the shortest call.
+Verdict Scheduler::fast_plan(const View& v, Turn& t) const {
+  const plan::OpModel& m = model_.ops[t.op];
+  if (options_.objective != plan::Objective::fast || !m.parallel) return Verdict::go_on;
+  int s = shortest_call(m, t.waiting, [&](const plan::Choice& c) { return fits(v, c); });
+  t.tail =
+      s >= 0 && v.backlog <= static_cast<size_t>(std::min(t.waiting, m.choices[s].batch)) && t.last;
+  if (t.tail)
+    t.choice = s;
+  else if (fits(v, m.choices[plan_[t.op]]) && !m.choices[plan_[t.op]].set_aside)
+    t.choice = plan_[t.op];
+  return Verdict::go_on;
+}
+
+// What is free may be far slower than what is busy (the CPU while another call holds the
+// GPU): wait for the busy config, at most about one of its calls, unless the free one meets
+// the slack anyway.
+Verdict Scheduler::wait_for_faster(const View& v, Turn& t) const {
+  if (!v.may_wait || options_.objective == plan::Objective::fixed) return Verdict::go_on;
+  const plan::OpModel& m = model_.ops[t.op];
+  const plan::Choice* first = m.choices.data();
+  int ideal = choose_config(
+      m, t.slack_s, options_.objective, model_, t.waiting,
+      [&](const plan::Choice& c) { return t.within.empty() || t.within[&c - first]; });
+  auto per_item_s = [&](int c) {
+    int taken = std::max(1, std::min(t.waiting, m.choices[c].batch));
+    return m.latency_ms_at(c, taken) / 1000 / taken;
+  };
+  int k = t.choice;
+  bool meets_slack = options_.objective == plan::Objective::slo &&
+                     tail_s(m, k, std::min(t.waiting, m.choices[k].batch)) <= t.slack_s;
+  if (ideal >= 0 && ideal != k && !meets_slack && per_item_s(k) > 2 * per_item_s(ideal))
+    return Verdict::wait;
+  return Verdict::go_on;
+}
+
+// Safe delayed batching: wait for the items a fuller batch needs only while work upstream will
+// bring them and the wait plus the batch still fits the slack (on a full pool, the wait costs
+// no core and a batch within the plan's cost keeps pace: only the batch's time bounds it).
+Verdict Scheduler::batching(const View& v, Turn& t) const {
+  const plan::OpModel& m = model_.ops[t.op];
+  int k = t.choice;
+  if (!v.may_wait || !options_.delayed_batching || gap_s_[t.op] <= 0 || t.last)
+    return Verdict::go_on;
+  if (options_.objective == plan::Objective::fixed) {  // static plans batch as the YAML says
+    int missing = m.choices[k].batch - t.waiting;
+    return missing > 0 && missing * gap_s_[t.op] + m.choices[k].latency_ms / 1000 <= t.slack_s
+               ? Verdict::wait
+               : Verdict::go_on;
+  }
+  if (t.tail) return Verdict::go_on;
+  int full = choose_config(m, t.slack_s, options_.objective, model_, 1 << 30, fits_within(v, t));
+  int missing = full >= 0 ? m.choices[full].batch - t.waiting : 0;
+  double batch_s = full >= 0 ? tail_s(m, full, m.choices[full].batch) : 0;
+  double wait_limit_s = t.full_pool ? batch_s : t.slack_s - batch_s;
+  // fast: the plan's batch, which the planner sized the job on, whatever the deadlines say.
+  if (options_.objective == plan::Objective::fast && m.parallel && k == plan_[t.op]) {
+    missing = m.choices[k].batch - t.waiting;
+    wait_limit_s = std::numeric_limits<double>::infinity();
+  }
+  if (missing > 0 && missing * arrival_s(t.op, t.full_pool) <= wait_limit_s) return Verdict::wait;
+  // Ahead of the pace (run_ahead), a fuller batch of the cheapest call is worth the wait when it
+  // costs less an item than the call that would run now, and the job still ends in time after
+  // it, or at least gets more through by its end than with calls like this one.
+  if (int c = ahead_choice(v, t, 1 << 30); c >= 0) {
+    int more = m.choices[c].batch - t.waiting;
+    int now_items = std::min(t.waiting, m.choices[k].batch);
+    if (more > 0 && per_item_usd(m, c, 1 << 30, model_) < per_item_usd(m, k, t.waiting, model_)) {
+      const OpQueue& q = v.queues[t.op];
+      double spare = spare_items(t.op, c, m.choices[c].batch, m.choices[c].batch,
+                                 v.now_s + more * arrival_s(t.op, t.full_pool), q, v.free);
+      if (spare >= 0 || (std::isfinite(spare) &&
+                         spare >= spare_items(t.op, k, now_items, now_items, v.now_s, q, v.free)))
+        return Verdict::wait;
+    }
+  }
+  return Verdict::go_on;
 }
 
 }  // namespace llama::runtime

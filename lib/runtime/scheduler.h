@@ -3,39 +3,23 @@
 // finishes, so each invocation is configured when it is committed, with the estimates, the
 // queues and the time left as they are then.
 //
-// - Priority: deeper ops first (their items are closest to done and their slack smallest;
-//   finishing them frees room upstream); at equal depth, when a GPU is free, the op that
-//   gains most from it (affinity).
-// - Config: the allocator's, at the op's slack (slack.h) for the earliest deadline among its
-//   waiting items; only configs that fit the free cores and GPUs. When the config it would
-//   pick is busy (the GPU) and what is free is over twice as slow an item and misses the
-//   slack anyway, the op waits for the busy one. A parallel op on the CPU chooses only among
-//   configs near the plan's cost per item, and on a full pool near the cheapest: core-seconds
-//   per item are what the job's end depends on, not the front item's slack. Such an op
-//   also runs its cheapest call within that bound ahead of the frames' even pace, as long
-//   as the job still ends by its SLO: the call ends in time (at 4 standard deviations, not
-//   2), and the items still to come after it fit the time the cores have left (a core's
-//   calls in a row judged together, sqrt(calls) x a call's spread). It waits for that
-//   call's full batch likewise, or, when the job is behind, when the full batches get more
-//   items through by the SLO than calls like the one it would run now. A wide pool
-//   works in waves, so a wave of long cheap calls and shorter ones after it ends in time
-//   at near the cheap plan's cost. Once nothing more is coming to the op, the job ends
-//   with its calls: the shortest when none fits. fast runs the fastest plan's configs, and
-//   the shortest call for the last items.
-// - Safe delayed batching: an op with fewer items than its chosen batch waits for more only
-//   while work upstream (anywhere: running, waiting, or a source with frames left) will bring
-//   them, and the wait (the items missing x the time between arrivals; on a full pool, at
-//   most the time the ops upstream take to make one) plus the full batch's latency still
-//   fits its slack.
-// - Sources emit their next batch only while the items waiting downstream are few (memory
-//   stays bounded, and frames get their deadlines as they enter). A source that holds several
-//   cores goes first whenever it fits, until a batch waits for every core: narrow ops would
-//   otherwise take each core as it frees and keep the source from finding enough free at once.
-// An op that keeps state between invocations (a tracker, a file) runs one invocation at a
-// time; a parallel one (plan::OpModel::parallel) as many as the resources allow.
+// Sources first when they hold several cores (they need them free at once), then every op
+// deepest first (its items are closest to done; at equal depth the one that gains most from a
+// GPU). A source emits while few items wait downstream. Any other op with items waiting gets a
+// turn: the policies below run in order, each narrowing its config or making it wait, and the
+// first op whose turn ends in a config starts.
+//   within_slack     the allocator's config for the earliest deadline's slack (slack.h)
+//   cost_bound       slo, parallel: near the plan's cost per item; on a full pool, the cheapest
+//   run_ahead        slo, parallel: the cheapest call ahead of the frames' pace, if the job
+//                    still ends by its SLO
+//   fast_plan        fast, parallel: the fastest plan's config; the shortest call at the end
+//   wait_for_faster  wait for a busy config over twice as fast an item (a GPU)
+//   batching         wait for a fuller batch while that is safe: the one place that decides it
+// An op that keeps state runs one invocation at a time; a parallel one as many as fit.
 #pragma once
 
 #include <deque>
+#include <functional>
 #include <optional>
 #include <set>
 #include <vector>
@@ -64,6 +48,29 @@ struct Decision {
   double slack_s = 0;     // what the allocator had (infinite for a source)
   double deadline_s = 0;  // the earliest deadline among the items taken
 };
+
+// What the scheduler sees when asked: the queues, what is free, the time.
+struct View {
+  const std::vector<OpQueue>& queues;
+  FreeResources free;
+  double now_s = 0;
+  bool may_wait = true;  // false: no batching waits (nothing in flight brings items)
+  size_t backlog = 0;    // items waiting in all queues
+};
+
+// One op's turn in next(), as the policies narrow it.
+struct Turn {
+  int op = -1;
+  int waiting = 0;           // items in its queue
+  double slack_s = 0;        // for the earliest deadline among them
+  int choice = -1;           // the config it would start at
+  std::vector<char> within;  // configs within the cost bound, by choice (empty: all)
+  bool last = false;         // nothing more is coming to the op
+  bool full_pool = false;    // the call takes the last core while work waits or is coming
+  bool tail = false;         // fast: the job ends with this call
+};
+
+enum class Verdict { go_on, wait };  // wait: the op starts nothing this turn
 
 struct SchedulerOptions {
   plan::Objective objective = plan::Objective::slo;
@@ -96,7 +103,25 @@ class Scheduler {
 
   const plan::Assignment& current() const { return current_; }
 
+  // The policies, in the order next() runs them (public for their tests).
+  Verdict within_slack(const View& v, Turn& t) const;
+  Verdict cost_bound(const View& v, Turn& t) const;
+  Verdict run_ahead(const View& v, Turn& t) const;
+  Verdict fast_plan(const View& v, Turn& t) const;
+  Verdict wait_for_faster(const View& v, Turn& t) const;
+  Verdict batching(const View& v, Turn& t) const;
+  // The turn next() would give `op` now, before any policy.
+  Turn turn(const View& v, int op) const;
+
  private:
+  bool fits(const View& v, const plan::Choice& c) const;
+  // Only configs within the turn's cost bound (Turn::within) that fit what is free.
+  std::function<bool(const plan::Choice&)> fits_within(const View& v, const Turn& t) const;
+  // Bounds the turn's configs to kNear x the cost per item of choice `reference`.
+  void bound_by(Turn& t, int reference) const;
+  // run_ahead's call for `items` items: the cheapest within the bound, on the CPU; -1 if none
+  // or the objective is not slo.
+  int ahead_choice(const View& v, const Turn& t, int items) const;
   bool more_coming(const std::vector<OpQueue>& queues, int op) const;
   // Items to spare (negative: short of) by the job's deadline, if `op` starts a call of
   // config k on `items` items at start_s and its later calls take `later` items each: the
