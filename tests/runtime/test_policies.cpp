@@ -93,11 +93,11 @@ TEST_CASE("run_ahead: the cheapest call ahead of the pace while the job still en
 
   Fixture tight(with(plan::Objective::slo, 0.05));
   tight.queues[1].deadlines.assign(4, 0.05);
-  v = tight.view(4);
-  t = tight.s.turn(v, 1);
-  tight.s.within_slack(v, t);
-  tight.s.cost_bound(v, t);
-  tight.s.run_ahead(v, t);
+  runtime::View w = tight.view(4);
+  t = tight.s.turn(w, 1);
+  tight.s.within_slack(w, t);
+  tight.s.cost_bound(w, t);
+  tight.s.run_ahead(w, t);
   CHECK(t.choice == 0);  // the job's own deadline is 50 ms away: no running ahead
 }
 
