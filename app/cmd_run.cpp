@@ -188,6 +188,8 @@ int run(const RunOptions& options) {
   if (show_progress) std::cerr << "\r\033[K" << std::flush;
 
   nlohmann::json report = report::build_report(info, result);
+  // llama explain --hindsight OUT finds the trace, and the journal in it, from here.
+  if (!options.trace.empty()) report["trace"] = std::filesystem::absolute(options.trace).string();
   try {
     report::write_report(report_path, report);
   } catch (const Error&) {

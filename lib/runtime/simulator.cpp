@@ -217,6 +217,8 @@ class Simulation {
   // Log-normal with the profile's mean and stdev at this many items: latencies are positive
   // and skewed to the right, like measured ones.
   double draw_seconds(int op, int choice, int items) {
+    if (options_.latency)
+      if (double s = options_.latency(op, choice, items, rng_); s >= 0) return s;
     const plan::OpModel& m = truth_.ops[op];
     double mean = m.latency_ms_at(choice, items) / 1000;
     double cv = m.choices[choice].latency_ms > 0

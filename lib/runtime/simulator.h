@@ -8,7 +8,9 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -25,6 +27,10 @@ struct SimOptions {
   bool feedback = true;     // the manager's online updates of the estimates
   bool duplicate_stragglers = true;
   bool journal = false;  // keep the core's journal (SimResult::journal), for a replay
+  // Latencies from elsewhere (a recorded run's: hindsight.h) instead of the profile's
+  // log-normal: seconds of a call of `op` at `choice` on `items` items; negative: draw as
+  // usual.
+  std::function<double(int op, int choice, int items, std::mt19937_64& rng)> latency;
   SchedulerOptions scheduler;
   // The video's content changes mid-run: from `from_share` of the source's frames on, `op`
   // really makes `factor` times the items per item that the profile says (a crowd arrives).
