@@ -81,10 +81,12 @@ int explain_hindsight(const std::string& out_dir, bool json) {
     return 0;
   }
   const runtime::HindsightPlan& best = h.plans[h.best];
-  fmt::print("hindsight ({}; {} plans on {} measured calls): the cheapest plan that met it\n", slo,
-             h.plans.size(), h.calls_measured);
-  for (const auto& [op, config] : view["best"]["configs"].items())
-    fmt::print("  {:<20} {}\n", op, config.get<std::string>());
+  fmt::print(
+      "hindsight ({}; plans considered: {}; measured calls: {}): the cheapest plan "
+      "that met it\n",
+      slo, h.plans.size(), h.calls_measured);
+  for (const plan::OpModel& op : h.model.ops)
+    fmt::print("  {:<20} {}\n", op.name, view["best"]["configs"][op.name].get<std::string>());
   fmt::print("  latency {:.2f}s, ${:.7f}\n", best.latency_s, best.usd);
   if (regret.is_number())
     fmt::print("the run: ${:.7f}, {:.3f}x the oracle (regret)\n", run_usd, regret.get<double>());
