@@ -53,7 +53,8 @@ std::optional<Start> Core::next() {
   double now = clock_.now_s();
   if (options_.duplicate_stragglers)
     if (std::optional<Start> copy = straggler_copy(now)) {
-      note({"next", now, copy->run, copy->call, true, copy->op, copy->choice, copy->items});
+      if (options_.journal)
+        note({"next", now, copy->run, copy->call, true, copy->op, copy->choice, copy->items});
       return copy;
     }
   auto t0 = std::chrono::steady_clock::now();
@@ -64,7 +65,7 @@ std::optional<Start> Core::next() {
   decision_us_.push_back(static_cast<float>(
       std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count()));
   Start s = start(*d, now);
-  note({"next", now, s.run, s.call, false, s.op, s.choice, s.items});
+  if (options_.journal) note({"next", now, s.run, s.call, false, s.op, s.choice, s.items});
   return s;
 }
 
@@ -148,12 +149,12 @@ const std::vector<double>& Core::made(int call, int64_t count) {
     c.deadlines.push_back(
         slo_s > 0 ? Manager::frame_deadline_s(0, slo_s, made_ + j, frames_, lead_s_) : kNever);
   made_ += count;
-  note({"made", clock_.now_s(), call, count});
+  if (options_.journal) note({"made", clock_.now_s(), call, count});
   return c.deadlines;
 }
 
 void Core::source_done(int op) {
-  note({"source_done", clock_.now_s(), op});
+  if (options_.journal) note({"source_done", clock_.now_s(), op});
   queues_[op].source_done = true;
 }
 
@@ -167,7 +168,7 @@ void Core::release(int run) {
 }
 
 Core::Ended Core::ended(int run, double seconds, bool measured) {
-  note({"ended", clock_.now_s(), run, seconds, measured});
+  if (options_.journal) note({"ended", clock_.now_s(), run, seconds, measured});
   release(run);
   Call& c = calls_[runs_[run].call];
   if (options_.feedback && measured) manager_.observe_latency(c.op, c.choice, c.items, seconds);
@@ -180,7 +181,7 @@ Core::Ended Core::ended(int run, double seconds, bool measured) {
 }
 
 bool Core::failed(int run) {
-  note({"failed", clock_.now_s(), run});
+  if (options_.journal) note({"failed", clock_.now_s(), run});
   Call& c = calls_[runs_[run].call];
   if (c.copies <= 1 && !c.done) return true;
   release(run);
@@ -188,7 +189,7 @@ bool Core::failed(int run) {
 }
 
 void Core::cancel(int run) {
-  note({"cancel", clock_.now_s(), run});
+  if (options_.journal) note({"cancel", clock_.now_s(), run});
   if (runs_[run].over) return;
   release(run);
   Call& c = calls_[runs_[run].call];
@@ -199,12 +200,13 @@ void Core::cancel(int run) {
 }
 
 int Core::set_aside(int op, int choice, int items, const plan::Resources& held) {
-  note({"set_aside", clock_.now_s(), op, choice, items, held.cores, held.gpus});
+  if (options_.journal)
+    note({"set_aside", clock_.now_s(), op, choice, items, held.cores, held.gpus});
   return manager_.set_aside(op, choice, items, held);
 }
 
 void Core::produced(int op, int64_t in, int64_t out) {
-  note({"produced", clock_.now_s(), op, in, out});
+  if (options_.journal) note({"produced", clock_.now_s(), op, in, out});
   if (options_.feedback && !estimates_.ops[op].source) manager_.observe_fanout(op, in, out);
 }
 
@@ -222,7 +224,7 @@ void Core::arrived(int op, const std::vector<double>& deadlines, int64_t seen) {
 }
 
 void Core::stop() {
-  note({"stop", clock_.now_s()});
+  if (options_.journal) note({"stop", clock_.now_s()});
   for (OpQueue& q : queues_) {
     q.deadlines.clear();
     q.source_done = true;
@@ -231,7 +233,7 @@ void Core::stop() {
 }
 
 bool Core::pause_sources() {
-  note({"pause_sources", clock_.now_s()});
+  if (options_.journal) note({"pause_sources", clock_.now_s()});
   for (size_t k = 0; k < queues_.size(); ++k)
     if (estimates_.ops[k].source && !queues_[k].source_done) {
       queues_[k].source_done = true;
@@ -241,18 +243,18 @@ bool Core::pause_sources() {
 }
 
 void Core::resume_sources() {
-  note({"resume_sources", clock_.now_s()});
+  if (options_.journal) note({"resume_sources", clock_.now_s()});
   for (int k : paused_) queues_[k].source_done = false;
   paused_.clear();
 }
 
 void Core::resume_frames(int64_t frames) {
-  note({"resume_frames", clock_.now_s(), frames});
+  if (options_.journal) note({"resume_frames", clock_.now_s(), frames});
   made_ = frames;
 }
 
 void Core::note(nlohmann::json event) {
-  if (options_.journal) journal_.push_back(std::move(event));
+  journal_.push_back(std::move(event));
 }
 
 nlohmann::json Core::journal() const {

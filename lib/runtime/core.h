@@ -140,7 +140,8 @@ class Core {
   // A copy of `call` takes its resources.
   Start started(int call, bool copy);
   void release(int run);
-  // With CoreOptions::journal: one event, [kind, time, arguments...].
+  // One event of the journal, [kind, time, arguments...]: called only with
+  // CoreOptions::journal, since building the event costs more than most decisions.
   void note(nlohmann::json event);
   bool fits(const plan::Resources& r) const {
     return r.cores <= free_.cores && r.gpus <= free_.gpus;
