@@ -93,7 +93,8 @@ Start Core::start(const Decision& d, double now_s) {
   }
   int id = static_cast<int>(calls_.size());
   calls_.push_back(std::move(c));
-  if (std::isfinite(calls_[id].straggler_s)) watched_.push_back(id);
+  if (std::isfinite(calls_[id].straggler_s))
+    watched_.push({calls_[id].start_s + calls_[id].straggler_s, id});
   ++q.running;
   return started(id, false);
 }
@@ -124,19 +125,26 @@ Start Core::started(int call, bool copy) {
 }
 
 std::optional<Start> Core::straggler_copy(double now_s) {
-  // Calls settled since are dropped from the watch as it goes.
+  while (!watched_.empty()) {
+    const Call& c = calls_[watched_.top().second];
+    if (now_s - c.start_s < c.straggler_s) break;
+    int id = watched_.top().second;
+    due_.insert(std::lower_bound(due_.begin(), due_.end(), id), id);
+    watched_.pop();
+  }
+  // The oldest due call that fits; settled ones are dropped as it goes.
   std::optional<Start> copy;
   size_t kept = 0;
-  for (size_t i = 0; i < watched_.size(); ++i) {
-    int id = watched_[i];
+  for (size_t i = 0; i < due_.size(); ++i) {
+    int id = due_[i];
     Call& c = calls_[id];
     if (c.done) continue;
-    watched_[kept++] = id;
-    if (copy || c.copies != 1 || now_s - c.start_s < c.straggler_s) continue;
+    due_[kept++] = id;
+    if (copy || c.copies != 1) continue;
     if (!fits(plan::held_on(estimates_.ops[c.op].choices[c.choice], estimates_.pool))) continue;
     copy = started(id, true);
   }
-  watched_.resize(kept);
+  due_.resize(kept);
   return copy;
 }
 

@@ -13,7 +13,9 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
+#include <queue>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -161,9 +163,14 @@ class Core {
   int in_flight_ = 0;  // copies running
   std::vector<Call> calls_;
   std::vector<Run> runs_;
-  std::vector<int> watched_;  // calls that may straggle, oldest first
-  std::vector<int> paused_;   // sources paused for a checkpoint
-  std::vector<int> spent_;    // calls delivered since next(): their deadlines are freed there
+  // Calls that may straggle, soonest first by when they would; once past it, in due_ (by
+  // call, oldest first) until a copy fits or they are settled.
+  std::priority_queue<std::pair<double, int>, std::vector<std::pair<double, int>>,
+                      std::greater<std::pair<double, int>>>
+      watched_;
+  std::vector<int> due_;
+  std::vector<int> paused_;  // sources paused for a checkpoint
+  std::vector<int> spent_;   // calls delivered since next(): their deadlines are freed there
   std::vector<float> decision_us_;
   nlohmann::json journal_ = nlohmann::json::array();
   nlohmann::json start_;  // the journal's head: what the core was made with
