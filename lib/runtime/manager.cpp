@@ -27,12 +27,9 @@ void Manager::observe_latency(int op, int choice, int items, double seconds) {
     c.stdev_ms = std::sqrt((1 - kAlpha) * (c.stdev_ms * c.stdev_ms + diff * kAlpha * diff));
   }
   // What the run shows (the machine slower than when profiled, another tenant on the host)
-  // holds for every config of the op on the same device, not just the one that ran. Moving
-  // only that one made the others look cheaper, they ran instead, and were slower too:
-  // people_count's detector went on at one frame a call when only the batch of 4 moved, and
-  // at 2 threads when only the 1-thread configs moved (a slowdown of the whole machine made
-  // 1 thread x 640 ms look dearer than the profiled 2 x 290 ms, which then took 2 x 350 ms).
-  // So the configs keep the profile's ranking, and the run sets their level.
+  // holds for every config of the op on the same device: moving only the one that ran makes
+  // the others look cheaper when they are as slow. The configs keep the profile's ranking, and
+  // the run sets their level.
   double factor = 1 + kAlpha * (ms / predicted - 1);
   for (plan::Choice& other : m.choices)
     if (other.latency_ms > 0 && (other.held.gpus > 0) == (c.held.gpus > 0))

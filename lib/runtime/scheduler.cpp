@@ -46,14 +46,13 @@ int shortest_call(const plan::OpModel& op, int waiting,
   return best;
 }
 
-// Configs this close to the plan's cost per item are as good for the job's throughput (see
-// next()): people_count's detector at one frame a call is 1.7% dearer a frame than at 4.
+// Configs this close to the plan's cost per item are as good for the job's throughput
+// (cost_bound): a detector's one-frame calls are often a few percent dearer a frame than 4.
 constexpr double kNear = 1.1;
 
-// Calls run ahead of the frames' pace (next()) are judged at this many standard deviations,
-// not kTailSigmas: a wave of them can all end near the job's deadline, and the job misses it
-// if any one overruns (on a simulated 64 cores, where latencies are drawn lognormal with a
-// long right tail, 2 of 20 seeds did at kTailSigmas, 1 of 20 at 3).
+// Calls run ahead of the frames' pace (run_ahead) are judged at this many standard deviations,
+// not kTailSigmas: a wave of them can all end near the job's deadline, and any one that
+// overruns misses it.
 constexpr double kAheadSigmas = 4;
 
 // Calls in a row on one core: their summed mean and variance (their draws are independent).
@@ -131,11 +130,9 @@ Scheduler::Scheduler(const plan::JobModel& model, plan::Assignment initial,
     }
     if (narrow) narrow_ops_.push_back(static_cast<int>(i));
   }
-  // A source that holds the whole pool runs only when every core is free: a batch ahead for
-  // each core, then one more for each core that frees while the others still run (see
-  // next()), and room in the backlog for them. On a larger pool it finds its cores free
-  // often, and one batch a core within the usual cap will do: frames in flight cost memory
-  // (a 1080p frame is 6 MB, and 8 frames for each of 64 cores would be 3 GB).
+  // A source that holds the whole pool runs only when every core is free: two batches ahead
+  // for each core (one for a core that frees while the others run). On a larger pool one a
+  // core will do: frames in flight cost memory (a 1080p frame is 6 MB).
   int rounds = widest >= cores ? 2 : 1;
   wide_ahead_ = static_cast<size_t>(rounds * narrow_batch * cores);
   if (rounds == 2 && options.source_backlog <= 0)
@@ -193,10 +190,7 @@ double Scheduler::spare_items(int op, int k, int items, int later, double start_
   if (left <= 0) return 0;
   // Items one core gets through in `window` seconds: as many calls like this one (of `later`
   // items) as fit, then as many as fit of the CPU config that gets the most items through
-  // the rest. Calls in a row are judged together: their spread is sqrt(calls) x one call's,
-  // not calls x (judged call by call at 4 sd, 1.2 s held 2 of people_count's 325 ms calls
-  // where 3 fit, and on a simulated 16 cores the detector ran one-frame calls at 1.2x the
-  // cheap plan's cost for an SLO 10% looser than the cheap plan's latency).
+  // the rest. Calls in a row are judged together: their spread is sqrt(calls) x one call's.
   const plan::Choice& c = m.choices[k];
   double cores = plan::held_on(c, model_.pool).cores;
   double later_s = m.latency_ms_at(k, later) / 1000;
