@@ -33,7 +33,7 @@ int explain(const ExplainOptions& options) {
       graph::load_pipeline(options.pipeline, ops::builtin_registry().catalog());
   PlanRequest request = plan_request(options.plan, pipeline, options.pipeline, true);
   plan::JobModel model = job_model_for(pipeline, request, options.pool);
-  plan::Plan plan = plan::plan_job(model, request.objective, request.slo_s.value_or(0));
+  plan::Plan plan = plan::plan_job(model, request.objective, request.slo);
   nlohmann::json view = plan_view(model, plan);
   if (options.json)
     std::cout << view.dump(2) << "\n";

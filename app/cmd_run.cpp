@@ -85,11 +85,11 @@ int run(const RunOptions& options) {
   const ops::OpRegistry& registry = ops::builtin_registry();
   graph::Pipeline pipeline = graph::load_pipeline(options.pipeline, registry.catalog());
   PlanRequest request = plan_request(options.plan, pipeline, options.pipeline, false);
-  const std::optional<double>& slo_s = request.slo_s;
+  const spec::LatencyTarget& slo = request.slo;
   const std::optional<spec::PriceSheet>& prices = request.prices;
   // Tuning needs a target: with no SLO anywhere, the slo objective runs the YAML's values.
   plan::Objective objective = request.objective;
-  if (objective == plan::Objective::slo && !slo_s) objective = plan::Objective::fixed;
+  if (objective == plan::Objective::slo && !slo) objective = plan::Objective::fixed;
 
   exec::ExecOptions exec_options;
   exec_options.videos = request.planning.videos;
@@ -112,14 +112,14 @@ int run(const RunOptions& options) {
   exec_options.cancel = StopSignals::flag();
   exec_options.record_invocations = !options.trace.empty();
   exec_options.objective = objective;
-  exec_options.slo_s = slo_s.value_or(0);
+  exec_options.slo = slo;
   exec_options.inject_failures = options.fail;
   exec_options.inject_stragglers = options.straggle;
   for (const std::string& text : options.fail_configs)
     exec_options.broken_configs.push_back(parse_fail_config(text, pipeline));
 
   report::RunInfo info{
-      options.pipeline, pipeline.spec.name, exec_options.out_dir, slo_s, prices, "", "", nullptr};
+      options.pipeline, pipeline.spec.name, exec_options.out_dir, slo, prices, "", "", nullptr};
   info.objective = plan::to_string(objective);
   po.pool = local_pool(this_machine(ops::cuda_available()));
   if (options.workers > 0) po.pool->cpus = options.workers;
@@ -129,14 +129,14 @@ int run(const RunOptions& options) {
     exec_options.initial = plan::first_values(model);
   } else {
     model = load_job_model(pipeline, prices.value_or(spec::PriceSheet{}), po);
-    plan::Plan plan = plan::plan_job(model, objective, slo_s.value_or(0));
+    plan::Plan plan = plan::plan_job(model, objective, slo);
     info.plan = plan_view(model, plan);
     exec_options.initial = plan.choice;
     if (objective == plan::Objective::slo && !plan.feasible) {
       std::cerr << fmt::format(
           "llama: SLO {} is below the fastest plan's predicted {:.2f}s on this machine (llama "
           "explain shows the plan)",
-          spec::format_duration(*slo_s), plan.fastest.latency_s);
+          slo.to_string(), plan.fastest.latency_s);
       if (options.strict) {
         std::cerr << "; --strict: not running\n";
         return static_cast<int>(ExitCode::slo_infeasible);
@@ -151,7 +151,7 @@ int run(const RunOptions& options) {
           "llama: plan ({}): predicted {:.2f}s, ${:.6f}{} (llama explain "
           "shows it)\n",
           plan::to_string(objective), plan.predicted.latency_s, plan.predicted.cost.dollars,
-          slo_s ? " for SLO " + spec::format_duration(*slo_s) : "");
+          slo ? " for SLO " + slo.to_string() : "");
     }
   }
   info.gpu_name = model.pool.gpu_name;
@@ -171,9 +171,8 @@ int run(const RunOptions& options) {
         cost.dollars =
             p.core_s * prices->core_second + p.gpu_s * prices->gpu_second_for(info.gpu_name);
       std::cerr << fmt::format("\r\033[K{}/{:.0f} frames, {:.1f}s{}, {:.1f} core-s{}", p.frames,
-                               expected_frames, p.elapsed_s,
-                               slo_s ? " of " + spec::format_duration(*slo_s) : "", p.core_s,
-                               prices ? fmt::format(", ${:.6f}", cost.dollars) : "")
+                               expected_frames, p.elapsed_s, slo ? " of " + slo.to_string() : "",
+                               p.core_s, prices ? fmt::format(", ${:.6f}", cost.dollars) : "")
                 << std::flush;
     };
 
@@ -227,8 +226,8 @@ int run(const RunOptions& options) {
     return static_cast<int>(ExitCode::bad_input);
   }
   if (options.strict && report::slo_met(info, result) == false) {
-    std::cerr << "llama: --strict: SLO " << spec::format_duration(*slo_s) << " missed (took "
-              << result.wall_s << "s)\n";
+    std::cerr << "llama: --strict: SLO " << slo.to_string() << " missed (took " << result.wall_s
+              << "s)\n";
     return static_cast<int>(ExitCode::slo_missed);
   }
   return 0;

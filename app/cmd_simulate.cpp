@@ -82,15 +82,15 @@ int simulate(const SimulateOptions& options) {
   PlanRequest request = plan_request(options.plan, pipeline, options.pipeline, true);
   plan::JobModel model = job_model_for(pipeline, request, options.pool);
   if (options.frames > 0) model.video.frames = options.frames;
-  double slo_s = request.slo_s.value_or(0);
-  plan::Plan plan = plan::plan_job(model, request.objective, slo_s);
+  const spec::LatencyTarget& slo = request.slo;
+  plan::Plan plan = plan::plan_job(model, request.objective, slo);
   runtime::SimOptions so;
   so.seed = options.seed;
   so.failure_rate = options.fail;
   so.feedback = !options.no_feedback;
   so.duplicate_stragglers = !options.no_duplicates;
   so.scheduler.objective = plan::runtime_objective(plan);
-  runtime::SimResult result = runtime::simulate(model, plan.choice, slo_s, so);
+  runtime::SimResult result = runtime::simulate(model, plan.choice, slo, so);
   nlohmann::json view = sim_view(model, plan, result, options.seed);
   if (options.json)
     std::cout << view.dump(2) << "\n";

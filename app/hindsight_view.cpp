@@ -44,11 +44,14 @@ int explain_hindsight(const std::string& out_dir, bool json) {
 
   const nlohmann::json& cost = report["cost"]["usd"];
   double run_usd = cost.is_number() ? cost.get<double>() : 0;
-  nlohmann::json view = {{"slo_s", h.slo_s > 0 ? nlohmann::json(h.slo_s) : nlohmann::json()},
+  nlohmann::json view = {{"slo_s", h.slo ? nlohmann::json(h.slo.seconds()) : nlohmann::json()},
                          {"plans_considered", h.plans.size()},
                          {"calls_measured", h.calls_measured},
                          {"run_usd", cost},
-                         {"best", nullptr}};
+                         {"best", nullptr},
+                         {"plans", nlohmann::json::array()}};
+  for (const runtime::HindsightPlan& p : h.plans)
+    view["plans"].push_back({{"latency_s", p.latency_s}, {"usd", p.usd}, {"met", p.met}});
   nlohmann::json hindsight_usd, regret;
   if (h.best >= 0) {
     const runtime::HindsightPlan& best = h.plans[h.best];
@@ -72,7 +75,7 @@ int explain_hindsight(const std::string& out_dir, bool json) {
     std::cout << view.dump(2) << "\n";
     return 0;
   }
-  std::string slo = h.slo_s > 0 ? fmt::format("SLO {:.2f}s", h.slo_s) : "no SLO";
+  std::string slo = h.slo ? "SLO " + h.slo.to_string() : "no SLO";
   if (h.best < 0) {
     fmt::print(
         "hindsight ({}): none of the {} plans considered met it on the run's measured "

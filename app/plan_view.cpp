@@ -67,7 +67,7 @@ nlohmann::json plan_view(const plan::JobModel& model, const plan::Plan& plan) {
   }
   return {{"pipeline", model.pipeline},
           {"objective", plan::to_string(plan.objective)},
-          {"slo_s", plan.slo_s > 0 ? nlohmann::json(plan.slo_s) : nlohmann::json(nullptr)},
+          {"slo_s", plan.slo ? nlohmann::json(plan.slo.seconds()) : nlohmann::json(nullptr)},
           {"feasible", plan.feasible},
           {"pool", {{"cpus", model.pool.cpus}, {"gpus", model.pool.gpus}}},
           {"frames", model.video.frames},

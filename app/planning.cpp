@@ -207,10 +207,10 @@ CLI::Option* add_plan_flags(CLI::App* sub, PlanFlags& flags) {
 PlanRequest plan_request(const PlanFlags& flags, const graph::Pipeline& pipeline,
                          const std::string& pipeline_file, bool need_slo) {
   PlanRequest r;
-  if (flags.slo_given) r.slo_s = parse_slo(flags.slo);
+  if (flags.slo_given) r.slo = spec::LatencyTarget(parse_slo(flags.slo));
   r.objective = flags.fixed ? plan::Objective::fixed : parse_objective(flags.objective);
-  if (!r.slo_s) r.slo_s = pipeline.spec.slo_s;
-  if (need_slo && r.objective == plan::Objective::slo && !r.slo_s)
+  if (!r.slo) r.slo = pipeline.spec.slo;
+  if (need_slo && r.objective == plan::Objective::slo && !r.slo)
     throw Error(ExitCode::usage, pipeline_file +
                                      " has no slo: and no --slo was given; pass --slo (e.g. "
                                      "--slo 2m) or pick --objective fast or cheap");

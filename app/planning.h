@@ -48,7 +48,7 @@ CLI::Option* add_plan_flags(CLI::App* sub, PlanFlags& flags);
 
 // What the flags and the pipeline say together.
 struct PlanRequest {
-  std::optional<double> slo_s;  // --slo, else the pipeline's slo:, else none
+  spec::LatencyTarget slo;  // --slo, else the pipeline's slo:, else none
   plan::Objective objective = plan::Objective::slo;
   PlanningOptions planning;  // videos (--input, else the pipeline's), store, auto-profile
   std::optional<spec::PriceSheet> prices;

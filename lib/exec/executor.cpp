@@ -14,7 +14,7 @@ namespace {
 runtime::CoreOptions core_options(const ExecOptions& options) {
   runtime::CoreOptions core;
   core.scheduler.objective = options.objective;
-  core.scheduler.slo_s = options.slo_s;
+  core.scheduler.slo = options.slo;
   core.feedback = options.feedback;
   core.journal = options.record_invocations;
   return core;

@@ -77,7 +77,7 @@ struct ExecOptions {
   const plan::JobModel* model = nullptr;
   plan::Assignment initial;
   plan::Objective objective = plan::Objective::fixed;
-  double slo_s = 0;                           // 0: no deadlines (frames are due whenever)
+  spec::LatencyTarget slo;                    // none: no deadlines (frames are due whenever)
   bool feedback = true;                       // the manager's online updates
   const std::atomic<bool>* cancel = nullptr;  // set (e.g. by SIGINT) to stop early
   // Called on a worker thread, under the run's lock: keep it short (print a line).

@@ -228,7 +228,7 @@ void Run::made_frames(int call, const std::vector<ops::Item>& out) {
 // An item is due when the frame it came from is (the last frame at or before it, for a
 // count that closes a window).
 double Run::deadline_of(const ops::Item& item) const {
-  if (options_.slo_s <= 0 || frame_deadline_.empty()) return kNever;
+  if (!options_.slo || frame_deadline_.empty()) return kNever;
   auto it = frame_deadline_.upper_bound({item.video, item.frame_index});
   if (it == frame_deadline_.begin()) return frame_deadline_.begin()->second;
   return std::prev(it)->second;

@@ -143,8 +143,8 @@ Assignment runner_ups(const JobModel& model, const Plan& plan) {
     } else if (plan.objective == Objective::fast) {
       better = faster(e, best[i]);
     } else if (plan.objective == Objective::slo) {
-      bool meets = e.latency_s <= plan.slo_s;
-      bool best_meets = best[i].latency_s <= plan.slo_s;
+      bool meets = plan.slo && e.latency_s <= plan.slo.seconds();
+      bool best_meets = plan.slo && best[i].latency_s <= plan.slo.seconds();
       better = meets != best_meets ? meets : meets ? cheaper(e, best[i]) : faster(e, best[i]);
     } else {
       better = cheaper(e, best[i]);
@@ -255,10 +255,13 @@ Assignment cheapest(const JobModel& model) {
   return descend(model, start, cheaper);
 }
 
-Plan plan_job(const JobModel& model, Objective objective, double slo_s) {
+Plan plan_job(const JobModel& model, Objective objective, spec::LatencyTarget slo) {
   Plan plan;
   plan.objective = objective;
-  plan.slo_s = slo_s;
+  plan.slo = slo;
+  // The slo objective with no target has nothing to meet: every plan misses "zero seconds",
+  // and it runs as the infeasible case does (the cheapest plan within the fastest's spread).
+  double slo_s = slo ? slo.seconds() : 0;
   Assignment fast = fastest(model), cheap = cheapest(model);
   plan.fastest = estimate(model, fast);
   plan.cheapest = estimate(model, cheap);
@@ -302,7 +305,7 @@ Plan plan_job(const JobModel& model, Objective objective, double slo_s) {
       }
       break;
   }
-  if (objective != Objective::slo && slo_s > 0) plan.feasible = plan.fastest.latency_s <= slo_s;
+  if (objective != Objective::slo && slo) plan.feasible = plan.fastest.latency_s <= slo_s;
   plan.predicted = estimate(model, plan.choice);
   plan.runner_up = runner_ups(model, plan);
   return plan;

@@ -8,6 +8,7 @@
 
 #include "plan/cost_model.h"
 #include "plan/job_model.h"
+#include "spec/latency_target.h"
 
 namespace llama::plan {
 
@@ -60,7 +61,7 @@ enum class Objective { slo, fast, cheap, fixed };
 
 struct Plan {
   Objective objective = Objective::slo;
-  double slo_s = 0;  // the job's SLO; 0 when it has none
+  spec::LatencyTarget slo;  // the job's SLO, if it has one
   Assignment choice;
   JobEstimate predicted;
   JobEstimate fastest;   // the fastest plan: feasibility is judged against it
@@ -79,7 +80,7 @@ struct Plan {
 // The runner-up of an op is its other choice that keeps the plan cheapest while still
 // meeting the SLO (for fast: the next fastest; for cheap and fixed: the next cheapest).
 // Every op must have at least one choice (JobModel::unprofiled() empty).
-Plan plan_job(const JobModel& model, Objective objective, double slo_s);
+Plan plan_job(const JobModel& model, Objective objective, spec::LatencyTarget slo);
 
 // The objective the runtime runs `plan` with: the plan's own, except that an infeasible SLO
 // runs as fast does. Every deadline would look missed, and chasing them with calls that fit

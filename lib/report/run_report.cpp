@@ -14,8 +14,8 @@
 namespace llama::report {
 
 std::optional<bool> slo_met(const RunInfo& info, const exec::RunResult& result) {
-  if (!info.slo_s) return std::nullopt;
-  return result.complete && result.wall_s <= *info.slo_s;
+  if (!info.slo) return std::nullopt;
+  return result.complete && result.wall_s <= info.slo.seconds();
 }
 
 namespace {
@@ -101,10 +101,10 @@ nlohmann::json build_report(const RunInfo& info, const exec::RunResult& result) 
       {"resumed_from", result.resumed_from},
       {"checkpoints", {{"count", result.checkpoints}, {"seconds", result.checkpoint_s}}}};
   if (!result.complete) report["error"] = result.error;
-  if (info.slo_s) {
-    report["slo_s"] = *info.slo_s;
+  if (info.slo) {
+    report["slo_s"] = info.slo.seconds();
     report["slo_met"] = *slo_met(info, result);
-    report["slo_margin_s"] = *info.slo_s - result.wall_s;
+    report["slo_margin_s"] = info.slo.seconds() - result.wall_s;
   } else {
     report["slo_s"] = nullptr;
     report["slo_met"] = nullptr;
@@ -165,11 +165,10 @@ void print_table(std::ostream& out, const RunInfo& info, const exec::RunResult& 
     fmt::print(out, " (no price sheet: pass --prices FILE for dollars)\n");
   std::string status = result.complete ? "complete" : "INCOMPLETE";
   fmt::print(out, "{}: {} in {:.2f}s", info.pipeline_name, status, result.wall_s);
-  if (!result.complete && info.slo_s)
-    fmt::print(out, ", SLO {} not met (the run did not finish)",
-               spec::format_duration(*info.slo_s));
+  if (!result.complete && info.slo)
+    fmt::print(out, ", SLO {} not met (the run did not finish)", info.slo.to_string());
   else if (auto met = slo_met(info, result))
-    fmt::print(out, ", SLO {} {}", spec::format_duration(*info.slo_s), *met ? "met" : "MISSED");
+    fmt::print(out, ", SLO {} {}", info.slo.to_string(), *met ? "met" : "MISSED");
   fmt::print(out, "; results in {}\n", info.out_dir);
 }
 

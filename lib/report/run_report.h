@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "exec/executor.h"
+#include "spec/latency_target.h"
 #include "spec/price_sheet.h"
 
 namespace llama::report {
@@ -17,7 +18,7 @@ struct RunInfo {
   std::string pipeline_file;
   std::string pipeline_name;
   std::string out_dir;
-  std::optional<double> slo_s;
+  spec::LatencyTarget slo;
   // Rates for the cost report; without a sheet the report gives resource-seconds only.
   std::optional<spec::PriceSheet> prices;
   std::string gpu_name;              // picks the GPU's price; "" for the sheet's default

@@ -38,7 +38,8 @@ Core::Core(const plan::JobModel& model, const plan::Assignment& initial, const C
                {{"objective", static_cast<int>(options.scheduler.objective)},
                 {"delayed_batching", options.scheduler.delayed_batching},
                 {"source_backlog", options.scheduler.source_backlog},
-                {"slo_s", options.scheduler.slo_s},
+                {"slo_s", options.scheduler.slo ? nlohmann::json(options.scheduler.slo.seconds())
+                                                : nlohmann::json(nullptr)},
                 {"feedback", options.feedback},
                 {"duplicate_stragglers", options.duplicate_stragglers}}}};
   for (size_t i = 0; i < model.ops.size(); ++i)
@@ -152,10 +153,10 @@ const std::vector<double>& Core::made(int call, int64_t count) {
   Call& c = calls_[call];
   c.items = static_cast<int>(count);
   c.deadlines.clear();
-  double slo_s = options_.scheduler.slo_s;
+  const spec::LatencyTarget& slo = options_.scheduler.slo;
   for (int64_t j = 0; j < count; ++j)
     c.deadlines.push_back(
-        slo_s > 0 ? Manager::frame_deadline_s(0, slo_s, made_ + j, frames_, lead_s_) : kNever);
+        slo ? Manager::frame_deadline_s(0, slo.seconds(), made_ + j, frames_, lead_s_) : kNever);
   made_ += count;
   if (options_.journal) note({"made", clock_.now_s(), call, count});
   return c.deadlines;

@@ -44,7 +44,7 @@ struct Start {
 };
 
 struct CoreOptions {
-  SchedulerOptions scheduler;  // its slo_s is the job's SLO; 0: none, and nothing is ever due
+  SchedulerOptions scheduler;  // its slo is the job's; with none, nothing is ever due
   bool feedback = true;        // the manager's updates of the estimates
   bool duplicate_stragglers = true;
   // Keep a journal: every event the core was told and every call it started, in order, with

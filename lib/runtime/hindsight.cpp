@@ -84,7 +84,8 @@ std::vector<plan::Assignment> candidates(const plan::JobModel& model, const plan
   double from = plan::estimate(model, fast).latency_s, to = plan::estimate(model, cheap).latency_s;
   for (int i = 0; i <= kSloSteps; ++i) {
     double slo_s = from + (to - from) * i / kSloSteps;
-    if (slo_s > 0) all.push_back(plan::plan_job(model, plan::Objective::slo, slo_s).choice);
+    if (slo_s > 0)
+      all.push_back(plan::plan_job(model, plan::Objective::slo, spec::LatencyTarget(slo_s)).choice);
   }
   std::set<plan::Assignment> seen;
   std::vector<plan::Assignment> unique;
@@ -103,7 +104,8 @@ Hindsight hindsight(const nlohmann::json& journal, const std::string& file, int 
   try {
     recorded = plan::job_model_from_json(journal.at("model"));
     ran = journal.at("initial").get<plan::Assignment>();
-    h.slo_s = journal.at("options").at("slo_s");
+    const nlohmann::json& slo = journal.at("options").at("slo_s");
+    if (!slo.is_null()) h.slo = spec::LatencyTarget(slo.get<double>());
     m = measure(recorded, journal.at("events"));
   } catch (const std::exception& e) {
     throw Error(ExitCode::bad_input, file + ": the replay journal is damaged (" + e.what() +
@@ -126,10 +128,10 @@ Hindsight hindsight(const nlohmann::json& journal, const std::string& file, int 
     HindsightPlan p{a, 0, 0, true};
     for (int seed = 1; seed <= seeds; ++seed) {
       options.seed = static_cast<uint64_t>(seed);
-      SimResult r = simulate(h.model, a, h.slo_s, options);
+      SimResult r = simulate(h.model, a, h.slo, options);
       p.latency_s = std::max(p.latency_s, r.latency_s);
       p.usd += r.cost.dollars / seeds;
-      p.met = p.met && (h.slo_s <= 0 || r.met);
+      p.met = p.met && r.met;
     }
     h.plans.push_back(std::move(p));
   }

@@ -27,7 +27,7 @@ struct HindsightPlan {
 };
 
 struct Hindsight {
-  double slo_s = 0;                  // the run's; 0: none, and the cheapest plan is the oracle
+  spec::LatencyTarget slo;           // the run's; with none, the cheapest plan is the oracle
   int64_t calls_measured = 0;        // latencies the resampling draws from
   std::vector<HindsightPlan> plans;  // every candidate, cheapest first
   int best = -1;                     // the cheapest that met the SLO; -1: none did

@@ -41,7 +41,8 @@ ReplayResult replay(const nlohmann::json& journal, const std::string& file) {
     options.scheduler.objective = static_cast<plan::Objective>(o.at("objective").get<int>());
     options.scheduler.delayed_batching = o.at("delayed_batching");
     options.scheduler.source_backlog = o.at("source_backlog");
-    options.scheduler.slo_s = o.at("slo_s");
+    if (!o.at("slo_s").is_null())
+      options.scheduler.slo = spec::LatencyTarget(o.at("slo_s").get<double>());
     options.feedback = o.at("feedback");
     options.duplicate_stragglers = o.at("duplicate_stragglers");
     VirtualClock clock;

@@ -181,7 +181,7 @@ double Scheduler::arrival_s(int op, bool full_pool) const {
 double Scheduler::spare_items(int op, int k, int items, int later, double start_s, const OpQueue& q,
                               const FreeResources& free) const {
   const plan::OpModel& m = model_.ops[op];
-  double end_s = options_.slo_s - after_s_[op];
+  double end_s = options_.slo.seconds() - after_s_[op];
   double own_s = tail_s(m, k, items, kAheadSigmas);
   if (start_s + own_s > end_s) return -std::numeric_limits<double>::infinity();
   double left = std::max(static_cast<double>(q.deadlines.size()),
@@ -310,7 +310,7 @@ void Scheduler::bound_by(Turn& t, int reference) const {
 
 int Scheduler::ahead_choice(const View& v, const Turn& t, int items) const {
   const plan::OpModel& m = model_.ops[t.op];
-  if (options_.objective != plan::Objective::slo || !m.parallel || t.last || options_.slo_s <= 0)
+  if (options_.objective != plan::Objective::slo || !m.parallel || t.last || !options_.slo)
     return -1;
   int c = choose_config(m, t.slack_s, plan::Objective::cheap, model_, items, fits_within(v, t));
   return c >= 0 && m.choices[c].held.gpus == 0 ? c : -1;

@@ -78,10 +78,10 @@ struct SchedulerOptions {
   // Most items waiting in all queues before a source emits more; 0: twice the sum of every
   // op's largest batch, at least 16.
   int source_backlog = 0;
-  // The job's deadline, seconds after its start (the clock's zero); 0: none. With it, a
-  // parallel op in slo mode may run its cheapest calls ahead of the frames' pace while the
-  // job still ends in time (see next()).
-  double slo_s = 0;
+  // The job's deadline, after its start (the clock's zero). With it, a parallel op in slo
+  // mode may run its cheapest calls ahead of the frames' pace while the job still ends in
+  // time (run_ahead).
+  spec::LatencyTarget slo;
 };
 
 class Scheduler {

@@ -31,10 +31,10 @@ struct Event {
   bool operator>(const Event& other) const { return t != other.t ? t > other.t : seq > other.seq; }
 };
 
-CoreOptions core_options(const SimOptions& options, double slo_s) {
+CoreOptions core_options(const SimOptions& options, spec::LatencyTarget slo) {
   CoreOptions core;
   core.scheduler = options.scheduler;
-  core.scheduler.slo_s = slo_s;
+  core.scheduler.slo = slo;
   core.feedback = options.feedback;
   core.duplicate_stragglers = options.duplicate_stragglers;
   core.journal = options.journal;
@@ -43,19 +43,19 @@ CoreOptions core_options(const SimOptions& options, double slo_s) {
 
 class Simulation {
  public:
-  Simulation(const plan::JobModel& model, const plan::Assignment& initial, double slo_s,
+  Simulation(const plan::JobModel& model, const plan::Assignment& initial, spec::LatencyTarget slo,
              const SimOptions& options)
       : truth_(model),
         options_(options),
-        slo_s_(slo_s),
-        core_(model, initial, clock_, core_options(options, slo_s)),
+        slo_(slo),
+        core_(model, initial, clock_, core_options(options, slo)),
         consumers_(model.ops.size()),
         frames_(model.ops.size(), 0),
         emitted_(model.ops.size(), 0),
         out_carry_(model.ops.size(), 0),
         branch_carry_(model.ops.size(), 0),
         rng_(options.seed) {
-    result_.slo_s = slo_s;
+    result_.slo = slo;
     for (size_t i = 0; i < model.ops.size(); ++i) {
       for (int up : model.ops[i].inputs) consumers_[up].push_back(static_cast<int>(i));
       if (model.ops[i].source) {
@@ -80,7 +80,7 @@ class Simulation {
       if (!e.straggler_check) finish(e.run);
     }
     result_.latency_s = clock_.now_s();
-    result_.met = result_.latency_s <= slo_s_;
+    result_.met = !slo_ || result_.latency_s <= slo_.seconds();
     for (size_t i = 0; i < truth_.ops.size(); ++i)
       if (!core_.queue(static_cast<int>(i)).deadlines.empty() ||
           (truth_.ops[i].source && emitted_[i] < frames_[i]))
@@ -240,7 +240,7 @@ class Simulation {
 
   const plan::JobModel truth_;
   SimOptions options_;
-  double slo_s_;
+  spec::LatencyTarget slo_;
   VirtualClock clock_;
   Core core_;
   std::vector<std::vector<int>> consumers_;
@@ -257,9 +257,9 @@ class Simulation {
 
 }  // namespace
 
-SimResult simulate(const plan::JobModel& model, const plan::Assignment& initial, double slo_s,
-                   const SimOptions& options) {
-  Simulation sim(model, initial, slo_s, options);
+SimResult simulate(const plan::JobModel& model, const plan::Assignment& initial,
+                   spec::LatencyTarget slo, const SimOptions& options) {
+  Simulation sim(model, initial, slo, options);
   return sim.run();
 }
 

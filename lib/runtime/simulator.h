@@ -53,8 +53,8 @@ struct SimOpResult {
 
 struct SimResult {
   double latency_s = 0;  // virtual time when the last invocation finished
-  double slo_s = 0;
-  bool met = false;
+  spec::LatencyTarget slo;
+  bool met = false;  // ended by the SLO (with none: always), with nothing stuck
   plan::Cost cost;
   int64_t invocations = 0;  // started, all kinds
   int64_t failures = 0;
@@ -70,7 +70,7 @@ struct SimResult {
 
 // `model` is copied: the truth the draws come from stays as given, while the scheduler plans
 // with a second copy that the manager updates (when feedback is on).
-SimResult simulate(const plan::JobModel& model, const plan::Assignment& initial, double slo_s,
-                   const SimOptions& options);
+SimResult simulate(const plan::JobModel& model, const plan::Assignment& initial,
+                   spec::LatencyTarget slo, const SimOptions& options);
 
 }  // namespace llama::runtime

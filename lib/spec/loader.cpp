@@ -98,7 +98,7 @@ class Loader {
       diags_.error(at(node), "slo '" + text + "' is not a positive duration", kDurationHelp);
       return;
     }
-    spec.slo_s = seconds;
+    spec.slo = LatencyTarget(*seconds);
   }
 
   void read_models(const YAML::Node& node, PipelineSpec& spec) {

@@ -11,6 +11,7 @@
 
 #include "spec/condition.h"
 #include "spec/diagnostics.h"
+#include "spec/latency_target.h"
 
 namespace llama::spec {
 
@@ -54,7 +55,7 @@ struct PipelineSpec {
   std::string name;
   std::vector<std::string> inputs;  // videos, resolved against the pipeline's folder
   SourceLocation input_where;
-  std::optional<double> slo_s;
+  LatencyTarget slo;
   SourceLocation slo_where;
   std::vector<ModelSpec> models;
   std::vector<OpSpec> ops;

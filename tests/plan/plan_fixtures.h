@@ -7,8 +7,14 @@
 #include <vector>
 
 #include "plan/job_model.h"
+#include "spec/latency_target.h"
 
 namespace llama::plan_test {
+
+// A target of `seconds`; none for 0.
+inline spec::LatencyTarget slo(double seconds) {
+  return seconds > 0 ? spec::LatencyTarget(seconds) : spec::LatencyTarget();
+}
 
 // ms per invocation at `batch`, holding `cores` cores (and `gpus` GPUs).
 inline plan::Choice choice(double ms, int batch = 1, double cores = 1, int gpus = 0) {

@@ -55,29 +55,32 @@ TEST_CASE("fastest, cheapest, and the SLO between them") {
   CHECK(plan::estimate(m, {0, 0}).latency_s == doctest::Approx(10.101));
   CHECK(plan::estimate(m, {0, 1}).latency_s == doctest::Approx(6.05 + 0.061));
 
-  plan::Plan loose = plan::plan_job(m, plan::Objective::slo, 20);
+  plan::Plan loose = plan::plan_job(m, plan::Objective::slo, plan_test::slo(20));
   CHECK(loose.choice == plan::Assignment{0, 0});
   CHECK(loose.feasible);
   CHECK(loose.predicted.cost.dollars == doctest::Approx(loose.cheapest.cost.dollars));
 
-  plan::Plan tight = plan::plan_job(m, plan::Objective::slo, 8);
+  plan::Plan tight = plan::plan_job(m, plan::Objective::slo, plan_test::slo(8));
   CHECK(tight.choice == plan::Assignment{0, 1});
   CHECK(tight.feasible);
   CHECK(tight.runner_up == plan::Assignment{-1, 0});
 
-  plan::Plan impossible = plan::plan_job(m, plan::Objective::slo, 1);
+  plan::Plan impossible = plan::plan_job(m, plan::Objective::slo, plan_test::slo(1));
   CHECK_FALSE(impossible.feasible);
   CHECK(impossible.choice == plan::fastest(m));  // runs the fastest plan
   CHECK(impossible.fastest.latency_s == doctest::Approx(6.111));
   // An infeasible SLO runs as fast does; a feasible one, and the other objectives, as planned.
   CHECK(plan::runtime_objective(impossible) == plan::Objective::fast);
   CHECK(plan::runtime_objective(tight) == plan::Objective::slo);
-  CHECK(plan::runtime_objective(plan::plan_job(m, plan::Objective::cheap, 1)) ==
+  CHECK(plan::runtime_objective(plan::plan_job(m, plan::Objective::cheap, plan_test::slo(1))) ==
         plan::Objective::cheap);
 
-  CHECK(plan::plan_job(m, plan::Objective::fixed, 0).choice == plan::Assignment{0, 0});
-  CHECK(plan::plan_job(m, plan::Objective::fast, 0).choice == plan::Assignment{0, 1});
-  CHECK(plan::plan_job(m, plan::Objective::cheap, 0).choice == plan::Assignment{0, 0});
+  CHECK(plan::plan_job(m, plan::Objective::fixed, plan_test::slo(0)).choice ==
+        plan::Assignment{0, 0});
+  CHECK(plan::plan_job(m, plan::Objective::fast, plan_test::slo(0)).choice ==
+        plan::Assignment{0, 1});
+  CHECK(plan::plan_job(m, plan::Objective::cheap, plan_test::slo(0)).choice ==
+        plan::Assignment{0, 0});
 }
 
 TEST_CASE("the spread of a prediction: sqrt(calls) x a call's, on the bound and the fill") {
@@ -105,17 +108,18 @@ TEST_CASE("an SLO no plan meets: the cheapest plan within the fastest's spread o
   };
   // Calls that vary little: the 0.5 s the 2-core call saves is real, and worth its price when
   // the SLO is missed anyway.
-  plan::Plan steady = plan::plan_job(model(1), plan::Objective::slo, 5);
+  plan::Plan steady = plan::plan_job(model(1), plan::Objective::slo, plan_test::slo(5));
   CHECK_FALSE(steady.feasible);
   CHECK(steady.choice == plan::Assignment{0, 1});
   // Calls that vary by 60 ms: the job by 0.6 s either way, more than the 0.5 s saved.
-  plan::Plan noisy = plan::plan_job(model(60), plan::Objective::slo, 5);
+  plan::Plan noisy = plan::plan_job(model(60), plan::Objective::slo, plan_test::slo(5));
   CHECK_FALSE(noisy.feasible);
   CHECK(noisy.fastest.latency_sd_s == doctest::Approx(0.603).epsilon(0.01));
   CHECK(noisy.choice == plan::Assignment{0, 0});
   CHECK(noisy.predicted.cost.dollars < noisy.fastest.cost.dollars);
   // fast is still the fastest plan, whatever it costs.
-  CHECK(plan::plan_job(model(60), plan::Objective::fast, 5).choice == plan::Assignment{0, 1});
+  CHECK(plan::plan_job(model(60), plan::Objective::fast, plan_test::slo(5)).choice ==
+        plan::Assignment{0, 1});
 }
 
 TEST_CASE("two ops tied as the bottleneck are both upgraded, each the cheapest way that meets") {
@@ -125,7 +129,7 @@ TEST_CASE("two ops tied as the bottleneck are both upgraded, each the cheapest w
       job({op("decode", {}, {choice(1)}), op("a", {0}, {choice(100, 1, 1), choice(50, 1, 2)}),
            op("b", {0}, {choice(100, 1, 1), choice(50, 1, 4), choice(55, 1, 2)})},
           {{0, 1}, {0, 2}}, 100, 8);
-  plan::Plan p = plan::plan_job(m, plan::Objective::slo, 6);
+  plan::Plan p = plan::plan_job(m, plan::Objective::slo, plan_test::slo(6));
   CHECK(p.feasible);
   CHECK(p.choice == plan::Assignment{0, 1, 2});
   CHECK(p.predicted.latency_s <= 6);
@@ -147,8 +151,8 @@ TEST_CASE("the pool's capacity counts: 64 cores meet an SLO that 2 cannot") {
   CHECK(on_small.bound == "cpu");
   CHECK(on_small.latency_s == doctest::Approx(80.1 / 2 + 0.101));
   CHECK(plan::estimate(big, plan::first_values(big)).latency_s == doctest::Approx(10.101));
-  CHECK_FALSE(plan::plan_job(small, plan::Objective::slo, 15).feasible);
-  CHECK(plan::plan_job(big, plan::Objective::slo, 15).feasible);
+  CHECK_FALSE(plan::plan_job(small, plan::Objective::slo, plan_test::slo(15)).feasible);
+  CHECK(plan::plan_job(big, plan::Objective::slo, plan_test::slo(15)).feasible);
 }
 
 TEST_CASE("a GPU config: fastest, but not the cheapest; chosen when the SLO needs it") {
@@ -160,8 +164,10 @@ TEST_CASE("a GPU config: fastest, but not the cheapest; chosen when the SLO need
   CHECK(gpu.cost.dollars == doctest::Approx(0.6 * 1e-5 + 0.5 * 1e-3));
   CHECK(plan::fastest(m) == plan::Assignment{0, 1});
   CHECK(plan::cheapest(m) == plan::Assignment{0, 0});
-  CHECK(plan::plan_job(m, plan::Objective::slo, 5).choice == plan::Assignment{0, 1});
-  CHECK(plan::plan_job(m, plan::Objective::slo, 60).choice == plan::Assignment{0, 0});
+  CHECK(plan::plan_job(m, plan::Objective::slo, plan_test::slo(5)).choice ==
+        plan::Assignment{0, 1});
+  CHECK(plan::plan_job(m, plan::Objective::slo, plan_test::slo(60)).choice ==
+        plan::Assignment{0, 0});
 }
 
 TEST_CASE("on random chains, every SLO from fast to cheap is met at no more than fast's cost") {
@@ -188,11 +194,11 @@ TEST_CASE("on random chains, every SLO from fast to cheap is met at no more than
       path.push_back(i);
     }
     plan::JobModel m = job(ops, {path}, 200, 4, 1);
-    plan::Plan probe = plan::plan_job(m, plan::Objective::fast, 0);
+    plan::Plan probe = plan::plan_job(m, plan::Objective::fast, plan_test::slo(0));
     double fast_s = probe.fastest.latency_s, cheap_s = probe.cheapest.latency_s;
     for (double at : {0.0, 0.25, 0.5, 0.75, 1.0}) {
       double slo = fast_s + at * (cheap_s - fast_s);
-      plan::Plan p = plan::plan_job(m, plan::Objective::slo, slo * (1 + 1e-9));
+      plan::Plan p = plan::plan_job(m, plan::Objective::slo, plan_test::slo(slo * (1 + 1e-9)));
       INFO("trial " << trial << " at " << at);
       CHECK(p.feasible);
       CHECK(p.predicted.latency_s <= slo * (1 + 1e-9));

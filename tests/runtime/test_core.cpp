@@ -26,7 +26,7 @@ plan::JobModel chain() {
 runtime::CoreOptions options(double slo_s = 0, plan::Objective objective = plan::Objective::fixed) {
   runtime::CoreOptions o;
   o.scheduler.objective = objective;
-  o.scheduler.slo_s = slo_s;
+  o.scheduler.slo = plan_test::slo(slo_s);
   return o;
 }
 

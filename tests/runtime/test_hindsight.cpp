@@ -31,14 +31,14 @@ plan::JobModel model() {
 nlohmann::json recorded(const plan::JobModel& m, double slo_s, double slower, double fanout) {
   plan::JobModel truth = m;
   truth.ops[1].fanout = fanout;
-  plan::Plan p = plan::plan_job(m, plan::Objective::slo, slo_s);
+  plan::Plan p = plan::plan_job(m, plan::Objective::slo, plan_test::slo(slo_s));
   runtime::SimOptions options;
   options.journal = true;
   options.latency = [&](int o, int c, int items, std::mt19937_64&) {
     return m.ops[o].latency_ms_at(c, items) / 1000 * slower;
   };
   // The core plans with `m` (the profile); the draws and fan-out are the truth.
-  runtime::SimResult r = runtime::simulate(truth, p.choice, slo_s, options);
+  runtime::SimResult r = runtime::simulate(truth, p.choice, plan_test::slo(slo_s), options);
   r.journal["model"] = plan::to_json(m);
   return r.journal;
 }
@@ -50,7 +50,7 @@ TEST_CASE(
   plan::JobModel m = model();
   nlohmann::json journal = recorded(m, 20, 2.0, 3.0);
   runtime::Hindsight h = runtime::hindsight(journal, "trace.json");
-  CHECK(h.slo_s == 20);
+  CHECK(h.slo == spec::LatencyTarget(20));
   CHECK(h.calls_measured > 200);
   // Twice the profile's latency, three items a frame where the profile said two.
   CHECK(h.model.ops[1].choices[0].latency_ms == doctest::Approx(80).epsilon(0.01));

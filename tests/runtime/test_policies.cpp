@@ -25,7 +25,7 @@ plan::JobModel model() {
 runtime::SchedulerOptions with(plan::Objective objective, double slo_s = 0) {
   runtime::SchedulerOptions o;
   o.objective = objective;
-  o.slo_s = slo_s;
+  o.slo = plan_test::slo(slo_s);
   return o;
 }
 

@@ -33,7 +33,7 @@ runtime::SimResult recorded(plan::Objective objective, double slo_s, uint64_t se
   options.failure_rate = 0.05;
   options.journal = true;
   options.scheduler.objective = objective;
-  return runtime::simulate(m, {0, 0, 0}, slo_s, options);
+  return runtime::simulate(m, {0, 0, 0}, plan_test::slo(slo_s), options);
 }
 
 }  // namespace

@@ -228,7 +228,7 @@ TEST_CASE("slo: the cheapest call runs ahead of the pace only while the job ends
   m.ops[1].parallel = true;
   auto decide = [&](double slo_s) {
     runtime::SchedulerOptions options;
-    options.slo_s = slo_s;
+    options.slo = plan_test::slo(slo_s);
     runtime::Scheduler s(m, {0, 0, 0}, options);
     std::vector<runtime::OpQueue> queues(3);
     queues[0].source_done = true;  // ... but 8 more frames are on their way, in decode
@@ -260,7 +260,7 @@ TEST_CASE("slo, behind on a full pool: the cheapest full batch waits if it gets 
   m.ops[1].parallel = true;
   auto decide = [&](double slo_s) {
     runtime::SchedulerOptions options;
-    options.slo_s = slo_s;
+    options.slo = plan_test::slo(slo_s);
     runtime::Scheduler s(m, {0, 0, 0}, options);
     s.arrived(1, 1, 0.0);
     s.arrived(1, 1, 0.05);  // arrivals 50 ms apart while detect held both cores

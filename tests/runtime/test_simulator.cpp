@@ -30,8 +30,8 @@ plan::JobModel chain(int cpus) {
 
 TEST_CASE("a simulation is deterministic for a seed, and every item reaches the sink once") {
   plan::JobModel m = chain(2);
-  runtime::SimResult a = runtime::simulate(m, {0, 0, 0}, 60, {});
-  runtime::SimResult b = runtime::simulate(m, {0, 0, 0}, 60, {});
+  runtime::SimResult a = runtime::simulate(m, {0, 0, 0}, plan_test::slo(60), {});
+  runtime::SimResult b = runtime::simulate(m, {0, 0, 0}, plan_test::slo(60), {});
   CHECK(a.latency_s == b.latency_s);
   CHECK(a.cost.dollars == b.cost.dollars);
   CHECK(a.results == 400);  // 200 frames x 2
@@ -39,18 +39,18 @@ TEST_CASE("a simulation is deterministic for a seed, and every item reaches the 
   CHECK(a.met);
   runtime::SimOptions other;
   other.seed = 2;
-  CHECK(runtime::simulate(m, {0, 0, 0}, 60, other).latency_s != a.latency_s);
+  CHECK(runtime::simulate(m, {0, 0, 0}, plan_test::slo(60), other).latency_s != a.latency_s);
 }
 
 TEST_CASE("a loose SLO runs cheap, a tight one fast; both met when feasible") {
   plan::JobModel m = chain(2);
-  runtime::SimResult loose = runtime::simulate(m, {0, 0, 0}, 60, {});
+  runtime::SimResult loose = runtime::simulate(m, {0, 0, 0}, plan_test::slo(60), {});
   CHECK(loose.met);
   CHECK(loose.late == 0);
   // Cheapest per item is the batch of 4 (25 ms an item on one core): most detect calls use it.
   CHECK(loose.ops[1].configs["{threads=1} b4"] > loose.ops[1].invocations / 2);
 
-  runtime::SimResult fast = runtime::simulate(m, {0, 0, 0}, 1e-3, {});
+  runtime::SimResult fast = runtime::simulate(m, {0, 0, 0}, plan_test::slo(1e-3), {});
   CHECK_FALSE(fast.met);
   CHECK(fast.latency_s < loose.latency_s);
   CHECK(fast.cost.dollars > loose.cost.dollars);
@@ -66,8 +66,8 @@ TEST_CASE("a 64-core pool meets an SLO that 2 cores cannot") {
   plan::JobModel small = job(ops, paths, 100, 2);
   plan::JobModel big = job(ops, paths, 100, 64);
   plan::Assignment first(ops.size(), 0);
-  runtime::SimResult on_small = runtime::simulate(small, first, 15, {});
-  runtime::SimResult on_big = runtime::simulate(big, first, 15, {});
+  runtime::SimResult on_small = runtime::simulate(small, first, plan_test::slo(15), {});
+  runtime::SimResult on_big = runtime::simulate(big, first, plan_test::slo(15), {});
   CHECK_FALSE(on_small.met);
   CHECK(on_small.latency_s > 35);  // 80 core-seconds of work on 2 cores
   CHECK(on_big.met);
@@ -76,10 +76,10 @@ TEST_CASE("a 64-core pool meets an SLO that 2 cores cannot") {
 
 TEST_CASE("3% of invocations failing: retried, the SLO still met, every result exactly once") {
   plan::JobModel m = chain(2);
-  runtime::SimResult clean = runtime::simulate(m, {0, 0, 0}, 30, {});
+  runtime::SimResult clean = runtime::simulate(m, {0, 0, 0}, plan_test::slo(30), {});
   runtime::SimOptions failing;
   failing.failure_rate = 0.03;
-  runtime::SimResult r = runtime::simulate(m, {0, 0, 0}, 30, failing);
+  runtime::SimResult r = runtime::simulate(m, {0, 0, 0}, plan_test::slo(30), failing);
   CHECK(r.failures > 0);
   CHECK(r.met);
   CHECK(r.results == clean.results);
@@ -90,13 +90,14 @@ TEST_CASE("stragglers are duplicated and the first result wins; an op with state
   plan::JobModel m = job({op("decode", {}, {noisy(2, 0.1)}), op("detect", {0}, {noisy(40, 1.5)}),
                           op("sink", {1}, {noisy(0.1, 0.1)})},
                          {{0, 1, 2}}, 200, 4);
-  CHECK(runtime::simulate(m, {0, 0, 0}, 60, {}).duplicates == 0);  // a second copy of a
+  CHECK(runtime::simulate(m, {0, 0, 0}, plan_test::slo(60), {}).duplicates ==
+        0);  // a second copy of a
   // tracker would apply its items twice
   m.ops[1].parallel = true;
-  runtime::SimResult with = runtime::simulate(m, {0, 0, 0}, 60, {});
+  runtime::SimResult with = runtime::simulate(m, {0, 0, 0}, plan_test::slo(60), {});
   runtime::SimOptions no_dup;
   no_dup.duplicate_stragglers = false;
-  runtime::SimResult without = runtime::simulate(m, {0, 0, 0}, 60, no_dup);
+  runtime::SimResult without = runtime::simulate(m, {0, 0, 0}, plan_test::slo(60), no_dup);
   CHECK(with.duplicates > 0);
   CHECK(without.duplicates == 0);
   CHECK(with.results == without.results);
@@ -107,7 +108,7 @@ TEST_CASE("feedback: a crowd raises the fan-out, the estimates follow it") {
   plan::JobModel m = chain(2);
   runtime::SimOptions crowd;
   crowd.change = {1, 0.3, 3.0};  // from 30% of the frames, detect makes 6 items a frame
-  runtime::SimResult r = runtime::simulate(m, {0, 0, 0}, 60, crowd);
+  runtime::SimResult r = runtime::simulate(m, {0, 0, 0}, plan_test::slo(60), crowd);
   CHECK(r.ops[1].items_out > 2 * 200);
   CHECK(r.results == r.ops[1].items_out);
 
@@ -150,8 +151,10 @@ TEST_CASE("a parallel op spreads over the pool; an op with state runs one call a
     m.ops[1].parallel = parallel;
     return m;
   };
-  runtime::SimResult serial = runtime::simulate(model(false, 16), {0, 0, 0}, 1000, {});
-  runtime::SimResult spread = runtime::simulate(model(true, 16), {0, 0, 0}, 1000, {});
+  runtime::SimResult serial =
+      runtime::simulate(model(false, 16), {0, 0, 0}, plan_test::slo(1000), {});
+  runtime::SimResult spread =
+      runtime::simulate(model(true, 16), {0, 0, 0}, plan_test::slo(1000), {});
   CHECK(serial.latency_s > 19);  // 200 x 100 ms, one at a time
   CHECK(spread.latency_s < 3);   // 15 at once (decode holds a core)
   CHECK(spread.results == serial.results);
@@ -209,11 +212,11 @@ plan::JobModel people_count_batch4_like(int cpus) {
 
 runtime::SimResult run_objective(const plan::JobModel& m, plan::Objective objective, double slo_s,
                                  uint64_t seed) {
-  plan::Plan plan = plan::plan_job(m, objective, slo_s);
+  plan::Plan plan = plan::plan_job(m, objective, plan_test::slo(slo_s));
   runtime::SimOptions options;
   options.seed = seed;
   options.scheduler.objective = objective;
-  return runtime::simulate(m, plan.choice, slo_s, options);
+  return runtime::simulate(m, plan.choice, plan_test::slo(slo_s), options);
 }
 
 }  // namespace
@@ -221,7 +224,7 @@ runtime::SimResult run_objective(const plan::JobModel& m, plan::Objective object
 TEST_CASE("fast on a wide pool runs the planned configs and ends near the plan's prediction") {
   plan::JobModel m = people_count_like(64);
   m.ops[1].parallel = true;
-  plan::Plan plan = plan::plan_job(m, plan::Objective::fast, 0);
+  plan::Plan plan = plan::plan_job(m, plan::Objective::fast, plan_test::slo(0));
   // The plan: the 2-core decoder and one frame a call on one core (2-core calls are 1.2x as
   // fast for 1.7x the core-seconds: they would fill the pool and starve the decoder).
   CHECK(plan.choice[1] == 0);

@@ -29,7 +29,7 @@ ops:
   CHECK(p.name == "demo");
   REQUIRE(p.inputs.size() == 1);
   CHECK(p.inputs[0] == "data/vtest.avi");
-  CHECK(*p.slo_s == doctest::Approx(90));
+  CHECK(p.slo.seconds() == doctest::Approx(90));
   REQUIRE(p.ops.size() == 3);
   CHECK(p.ops[0].knobs.at("threads").values == std::vector<std::string>{"2", "1"});
   CHECK(p.ops[0].knobs.at("batch").values == std::vector<std::string>{"8"});
