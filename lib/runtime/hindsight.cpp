@@ -100,10 +100,12 @@ Hindsight hindsight(const nlohmann::json& journal, const std::string& file, int 
   Hindsight h;
   plan::JobModel recorded;
   plan::Assignment ran;
+  plan::Objective objective = plan::Objective::fixed;
   Measured m;
   try {
     recorded = plan::job_model_from_json(journal.at("model"));
     ran = journal.at("initial").get<plan::Assignment>();
+    objective = static_cast<plan::Objective>(journal.at("options").at("objective").get<int>());
     const nlohmann::json& slo = journal.at("options").at("slo_s");
     if (!slo.is_null()) h.slo = spec::LatencyTarget(slo.get<double>());
     m = measure(recorded, journal.at("events"));
@@ -117,7 +119,7 @@ Hindsight hindsight(const nlohmann::json& journal, const std::string& file, int 
   // A call of a config that ran, or of another on the same device, resamples a recorded
   // ratio; a device that never ran draws from the profile.
   SimOptions options;
-  options.scheduler.objective = plan::Objective::fixed;
+  options.scheduler.objective = objective;
   options.latency = [&](int op, int choice, int items, std::mt19937_64& rng) {
     auto it = m.ratios.find({op, recorded.ops[op].choices[choice].held.gpus > 0});
     if (it == m.ratios.end()) return -1.0;
@@ -125,14 +127,19 @@ Hindsight hindsight(const nlohmann::json& journal, const std::string& file, int 
     return recorded.ops[op].latency_ms_at(choice, std::max(1, items)) / 1000 * it->second[k];
   };
   for (const plan::Assignment& a : candidates(h.model, ran)) {
-    HindsightPlan p{a, 0, 0, true};
+    HindsightPlan p{a, 0, 0, false};
+    std::vector<double> latencies;
+    int met = 0;
     for (int seed = 1; seed <= seeds; ++seed) {
       options.seed = static_cast<uint64_t>(seed);
       SimResult r = simulate(h.model, a, h.slo, options);
-      p.latency_s = std::max(p.latency_s, r.latency_s);
+      latencies.push_back(r.latency_s);
       p.usd += r.cost.dollars / seeds;
-      p.met = p.met && r.met;
+      met += r.met;
     }
+    std::nth_element(latencies.begin(), latencies.begin() + seeds / 2, latencies.end());
+    p.latency_s = latencies[seeds / 2];
+    p.met = 2 * met > seeds;
     h.plans.push_back(std::move(p));
   }
   std::sort(h.plans.begin(), h.plans.end(),

@@ -1,11 +1,12 @@
 // The hindsight oracle (llama explain --hindsight): what the job would have cost on the
 // cheapest plan that met its SLO, had the planner known what the run measured. The run's
 // journal (core.h; llama run --trace keeps it) gives every call's latency and every op's
-// fan-out and branch rate; each candidate plan is simulated on them (latencies resampled from
-// the recorded ones, as ratios to the profile's prediction for the call's items), static
-// (Objective::fixed), over several seeds. The candidates are the plans the planner makes on
-// the measured numbers for SLOs from its fastest plan to its cheapest, the fastest, the
-// cheapest, and the plan the run started from. The run's regret is its cost over the oracle's.
+// fan-out and branch rate. Each candidate plan is simulated through the same runtime core, at
+// the run's objective, on those numbers (latencies resampled from the recorded ones, as ratios
+// to the profile's prediction for the call's items), over several seeds: it met the SLO when
+// most seeds did. The candidates are the plans the planner makes on the measured numbers for
+// SLOs from its fastest plan to its cheapest, the fastest, the cheapest, and the plan the run
+// started from. The run's regret is its cost over the oracle's.
 #pragma once
 
 #include <cstdint>
@@ -21,9 +22,9 @@ namespace llama::runtime {
 
 struct HindsightPlan {
   plan::Assignment choice;
-  double latency_s = 0;  // the slowest seed's
+  double latency_s = 0;  // the seeds' median
   double usd = 0;        // the seeds' mean
-  bool met = false;      // every seed met the SLO
+  bool met = false;      // most seeds met the SLO (and none got stuck, without one)
 };
 
 struct Hindsight {
