@@ -28,6 +28,13 @@ inline plan::Choice choice(double ms, int batch = 1, double cores = 1, int gpus 
   return c;
 }
 
+// As choice(), with a spread of `cv` x its latency.
+inline plan::Choice noisy(double ms, double cv, int batch = 1, double cores = 1) {
+  plan::Choice c = choice(ms, batch, cores);
+  c.stdev_ms = ms * cv;
+  return c;
+}
+
 inline plan::OpModel op(std::string name, std::vector<int> inputs,
                         std::vector<plan::Choice> choices, double fanout = 1,
                         double branch_rate = 1) {

@@ -8,15 +8,10 @@
 using namespace llama;
 using plan_test::choice;
 using plan_test::job;
+using plan_test::noisy;
 using plan_test::op;
 
 namespace {
-
-plan::Choice noisy(double ms, double cv, int batch = 1, double cores = 1) {
-  plan::Choice c = choice(ms, batch, cores);
-  c.stdev_ms = ms * cv;
-  return c;
-}
 
 // decode -> detect (parallel; 1 or 2 cores, or a batch of 4; a long right tail) -> sink, on 4
 // cores: every path of the core runs (batching waits, config changes, straggler copies that

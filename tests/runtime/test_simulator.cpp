@@ -7,15 +7,10 @@
 using namespace llama;
 using plan_test::choice;
 using plan_test::job;
+using plan_test::noisy;
 using plan_test::op;
 
 namespace {
-
-plan::Choice noisy(double ms, double cv, int batch = 1, double cores = 1) {
-  plan::Choice c = choice(ms, batch, cores);
-  c.stdev_ms = ms * cv;
-  return c;
-}
 
 // decode 2 ms -> detect (2 items a frame; 1 core 40 ms, 2 cores 15 ms, or 1 core batch 4 in
 // 100 ms: cheapest per item) -> sink, 200 frames.
