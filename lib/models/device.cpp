@@ -1,5 +1,7 @@
 #include "models/device.h"
 
+#include <torch/torch.h>
+
 #include "base/error.h"
 
 namespace llama::models {

@@ -3,7 +3,7 @@
 
 #include <string>
 
-#include <torch/torch.h>
+#include <torch/types.h>
 
 namespace llama::models {
 

@@ -6,6 +6,8 @@
 #include <cmath>
 #include <string>
 
+#include <torch/torch.h>
+
 #include "base/error.h"
 
 namespace llama::models {

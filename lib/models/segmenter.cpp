@@ -1,6 +1,8 @@
 // Segmenter: the selfie model at 256x256, its mask resized back to each source image.
 #include "models/segmenter.h"
 
+#include <torch/torch.h>
+
 #include "base/error.h"
 #include "models/device.h"
 #include "models/tfjs/tfjs_model.h"

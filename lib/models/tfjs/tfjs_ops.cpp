@@ -2,6 +2,8 @@
 
 #include <limits>
 
+#include <torch/torch.h>
+
 #include "base/error.h"
 
 namespace llama::models::tfjs {

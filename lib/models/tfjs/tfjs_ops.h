@@ -4,7 +4,7 @@
 
 #include <vector>
 
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include "models/tfjs/tfjs_graph.h"
 
