@@ -112,7 +112,6 @@ class Core {
   int copies(int call) const { return calls_[call].copies; }
   bool over(int run) const { return runs_[run].over; }
   const plan::JobModel& estimates() const { return estimates_; }
-  const plan::Assignment& current() const { return scheduler_.current(); }
   // Wall time of each scheduler decision that started a call, in microseconds.
   std::vector<float>& decision_us() { return decision_us_; }
   // With CoreOptions::journal: {"model", "initial", "options", "events"}, for replay().
