@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "cluster_run.h"
 #include "commands.h"
 #include "exec/checkpoint.h"
 #include "exec/executor.h"
@@ -40,6 +41,7 @@ struct RunOptions {
   std::vector<std::string> fail_configs;  // --fail-config OP[:KNOB=VALUE,...]
   ResumeFlags resume;
   std::string checkpoint_every = "10s";
+  ClusterFlags cluster;
 };
 
 // A checkpoint pauses the sources for about one invocation per op, so every 10 s costs little
@@ -82,6 +84,22 @@ exec::BrokenConfig parse_fail_config(const std::string& text, const graph::Pipel
 int run(const RunOptions& options) {
   if (options.out_given && options.out_dir.empty())
     throw Error(ExitCode::usage, "--out is empty; name a folder, e.g. --out results");
+  if (!options.cluster.cluster.empty()) {
+    // What only a run on this machine has. A cluster task killed mid-run resumes by itself.
+    for (auto [given, flag] :
+         {std::pair{options.resume.resume, "--resume"},
+          std::pair{!options.trace.empty(), "--trace"},
+          std::pair{options.workers > 0, "--workers (use --cpus-per-task)"},
+          std::pair{options.fail > 0 || options.straggle > 0 || !options.fail_configs.empty(),
+                    "--fail, --straggle and --fail-config"}})
+      if (given)
+        throw Error(ExitCode::usage, std::string(flag) +
+                                         " is not for --cluster slurm: drop it, or run without "
+                                         "--cluster");
+    return run_on_cluster({options.pipeline, options.plan, options.out_dir, options.resume.force,
+                           options.json, options.strict},
+                          options.cluster);
+  }
   const ops::OpRegistry& registry = ops::builtin_registry();
   graph::Pipeline pipeline = graph::load_pipeline(options.pipeline, registry.catalog());
   PlanRequest request = plan_request(options.plan, pipeline, options.pipeline, false);
@@ -271,6 +289,7 @@ Command add_run_command(CLI::App& app) {
                   "how often to save what --resume continues from, e.g. 30s, or off "
                   "(default 10s)");
   sub->add_flag("--json", options->json, "print the run summary (report.json) on stdout");
+  add_cluster_flags(sub, options->cluster);
   sub->add_flag("--strict", options->strict,
                 "fail (non-zero exit) on a truncated input, an infeasible or a missed SLO");
   return [options, slo, out] {

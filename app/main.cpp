@@ -42,6 +42,8 @@ int main(int argc, char** argv) {
   add(llama::app::add_profile_command);
   add(llama::app::add_explain_command);
   add(llama::app::add_simulate_command);
+  add(llama::app::add_merge_command);
+  add(llama::app::add_task_command);
 
   try {
     app.parse(argc, argv);

@@ -20,6 +20,7 @@ enum class ExitCode : int {
   bad_store = 8,       // profile store corrupt, from a newer llama, or (--no-auto-profile) lacking
                        // what the plan needs
   slo_infeasible = 9,  // --strict and the SLO is below the fastest plan's predicted latency
+  cluster = 10,        // --cluster slurm: Slurm not installed, no controller, or sbatch refused
   interrupted = 130    // a stop signal: partial results flushed and marked incomplete; the
                        // CLI exits 128 + the signal (130 SIGINT, 143 SIGTERM, 129 SIGHUP)
 };

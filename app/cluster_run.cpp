@@ -1,0 +1,182 @@
+#include "cluster_run.h"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <iostream>
+
+#include <fmt/format.h>
+
+#include "base/error.h"
+#include "cluster/job.h"
+#include "cluster/merge.h"
+#include "cluster/slurm.h"
+#include "cluster/split.h"
+#include "ops/registry.h"
+#include "report/out_dir.h"
+#include "stop_signals.h"
+#include "video/video_probe.h"
+
+namespace llama::app {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+double now_unix() {
+  using namespace std::chrono;
+  return duration<double>(system_clock::now().time_since_epoch()).count();
+}
+
+// Frames of each video for the split: the container's count, else duration x rate.
+std::vector<int64_t> frames_of(const std::vector<video::VideoInfo>& infos) {
+  std::vector<int64_t> frames;
+  for (const video::VideoInfo& v : infos)
+    frames.push_back(v.frame_count > 0 ? v.frame_count
+                                       : static_cast<int64_t>(v.duration_s * v.fps + 0.5));
+  return frames;
+}
+
+// The flags every task's llama run shares; absolute, since the tasks' cwd is the submitter's
+// but their store must be this one.
+std::vector<std::string> shared_run_args(const PlanFlags& plan) {
+  std::vector<std::string> args;
+  if (plan.fixed) args.push_back("--static");
+  args.insert(args.end(), {"--store", fs::absolute(plan.store_dir).string()});
+  if (!plan.prices.empty())
+    args.insert(args.end(), {"--prices", fs::absolute(plan.prices).string()});
+  if (plan.no_auto_profile) args.push_back("--no-auto-profile");
+  return args;
+}
+
+void print_summary(const nlohmann::json& report) {
+  const nlohmann::json& c = report["cluster"];
+  std::cerr << fmt::format(
+      "llama: {} on Slurm: {} task{} x {} cpu{}{}, {:.1f}s, {:.1f} core-s allocated{}\n",
+      report.value("pipeline", ""), c["tasks"].size(), c["tasks"].size() == 1 ? "" : "s",
+      c.value("cpus_per_task", 0), c.value("cpus_per_task", 0) == 1 ? "" : "s",
+      c.value("gpus_per_task", 0) > 0 ? fmt::format(" + {} GPU", c.value("gpus_per_task", 0)) : "",
+      report.value("wall_s", 0.0), report["cost"].value("core_s", 0.0),
+      report["cost"]["usd"].is_number()
+          ? fmt::format(" (${:.6f})", report["cost"]["usd"].get<double>())
+          : "");
+  std::cerr << "  task  status      videos  frames  queue   start-up  run     host\n";
+  for (const nlohmann::json& t : c["tasks"])
+    std::cerr << fmt::format("  {:<5} {:<11} {:>6}  {:>6}  {:>6.1f}s {:>8.1f}s {:>6.1f}s  {}\n",
+                             t.value("task", 0), t.value("status", ""), t["inputs"].size(),
+                             t.value("frames", 0), t.value("queue_wait_s", 0.0),
+                             t.value("startup_s", 0.0), t.value("run_s", 0.0), t.value("host", ""));
+}
+
+}  // namespace
+
+void add_cluster_flags(CLI::App* sub, ClusterFlags& flags) {
+  sub->add_option("--cluster", flags.cluster,
+                  "run on a cluster instead of this machine: slurm (an array job of tasks, "
+                  "merged into --out)")
+      ->check(CLI::IsMember({"slurm"}));
+  sub->add_option("--partition", flags.partition, "Slurm partition (default: the cluster's)");
+  sub->add_option("--account", flags.account, "Slurm account to charge (default: yours)");
+  sub->add_option("--max-tasks", flags.max_tasks,
+                  "most Slurm tasks to split the job into (default 16)")
+      ->check(CLI::Range(1, 10000));
+  sub->add_option("--cpus-per-task", flags.cpus_per_task, "cpus each Slurm task holds (default 2)")
+      ->check(CLI::Range(1, 1024));
+  sub->add_option("--gpus-per-task", flags.gpus_per_task, "GPUs each Slurm task holds (default 0)")
+      ->check(CLI::Range(0, 64));
+  sub->add_option("--retries", flags.retries,
+                  "times a failed Slurm task is submitted again before the job fails (default 2)")
+      ->check(CLI::Range(0, 20));
+}
+
+int run_on_cluster(const ClusterRun& run, const ClusterFlags& flags) {
+  const ops::OpRegistry& registry = ops::builtin_registry();
+  graph::Pipeline pipeline = graph::load_pipeline(run.pipeline_file, registry.catalog());
+  PlanRequest request = plan_request(run.plan, pipeline, run.pipeline_file, false);
+  cluster::check_slurm();
+  if (!flags.partition.empty()) cluster::check_partition(flags.partition);
+
+  const std::vector<std::string>& videos = request.planning.videos;
+  std::vector<int64_t> frames = frames_of(video::probe_inputs(videos));
+  std::vector<cluster::InputRange> ranges = cluster::split_inputs(frames, flags.max_tasks);
+  if (videos.size() == 1 && flags.max_tasks > 1 && !run.plan.quiet)
+    std::cerr << "llama: one video runs as one Slurm task (a video is not yet split into time "
+                 "segments; several videos are spread over tasks)\n";
+
+  cluster::Manifest m;
+  m.pipeline = fs::absolute(run.pipeline_file).string();
+  m.workdir = fs::current_path().string();
+  m.out_dir = fs::absolute(run.out_dir.empty() ? "out/" + pipeline.spec.name : run.out_dir)
+                  .lexically_normal()
+                  .string();
+  m.llama = fs::read_symlink("/proc/self/exe").string();
+  if (request.slo && request.objective == plan::Objective::slo && !run.plan.fixed)
+    m.slo_s = request.slo.seconds();
+  m.objective = run.plan.fixed ? "static" : plan::to_string(request.objective);
+  m.run_args = shared_run_args(run.plan);
+  m.outputs_per_video = videos.size() > 1;
+  m.slurm = {flags.partition, flags.account, flags.cpus_per_task, flags.gpus_per_task};
+  for (const cluster::InputRange& r : ranges)
+    m.tasks.push_back({{videos.begin() + r.begin, videos.begin() + r.end}, r.frames});
+
+  report::prepare_out_dir(m.out_dir);
+  if (fs::exists(cluster::manifest_path(m.out_dir))) {
+    if (!run.force)
+      throw Error(ExitCode::usage, m.out_dir +
+                                       " holds an earlier cluster job; pass --force to "
+                                       "discard it, or another --out");
+    fs::remove_all(fs::path(m.out_dir) / "cluster");
+    fs::remove_all(fs::path(m.out_dir) / "tasks");
+  }
+  m.submitted_unix = now_unix();
+  cluster::submit_job(m);
+  if (!run.plan.quiet)
+    std::cerr << fmt::format(
+        "llama: submitted {} task{} to Slurm (job {}); logs in {}/cluster/logs\n", m.tasks.size(),
+        m.tasks.size() == 1 ? "" : "s", m.submissions.back().job_id, m.out_dir);
+
+  cluster::WatchOptions watch;
+  watch.retries = flags.retries;
+  watch.cancel = StopSignals::flag();
+  const bool show_progress = !run.plan.quiet && isatty(STDERR_FILENO);
+  if (show_progress)
+    watch.on_progress = [](const cluster::JobProgress& p) {
+      std::cerr << fmt::format("\r\033[Ktasks: {} pending, {} running, {} done{}{} of {}, {:.0f}s",
+                               p.pending, p.running, p.done,
+                               p.failed ? fmt::format(", {} failed", p.failed) : "",
+                               p.retried ? fmt::format(" ({} resubmitted)", p.retried) : "",
+                               p.total, p.elapsed_s)
+                << std::flush;
+    };
+  cluster::WatchResult watched;
+  {
+    StopSignals stop_signals;
+    watched = cluster::watch_job(m, watch);
+  }
+  if (show_progress) std::cerr << "\r\033[K" << std::flush;
+
+  cluster::MergeResult merged =
+      cluster::merge_job(m, pipeline.spec, request.prices, watched.outcomes);
+  if (!run.plan.quiet) print_summary(merged.report);
+  if (run.json) std::cout << merged.report.dump() << "\n";
+  if (watched.cancelled) {
+    std::cerr << "llama: stopped: the Slurm tasks were cancelled; finished tasks' results are in "
+              << m.out_dir << " (report.json says status: incomplete)\n";
+    return stopped_exit_code();
+  }
+  if (!merged.complete) {
+    std::cerr << "llama: " << merged.report.value("error", "a task did not finish")
+              << "\nllama: partial results are in " << m.out_dir
+              << " (report.json says status: incomplete)\n";
+    return static_cast<int>(ExitCode::runtime);
+  }
+  if (run.strict && merged.report.value("slo_met", true) == false) {
+    std::cerr << "llama: --strict: SLO missed (took " << merged.report.value("wall_s", 0.0)
+              << "s)\n";
+    return static_cast<int>(ExitCode::slo_missed);
+  }
+  return 0;
+}
+
+}  // namespace llama::app

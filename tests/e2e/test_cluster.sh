@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# llama run --cluster slurm on the local Slurm cluster (scripts/slurm-local, started by the
+# cluster.start test fixture): a folder of clips spread over tasks gives the local run's
+# records byte for byte and every video; a task cancelled mid-run is resubmitted and loses
+# nothing; a task that fails for good fails the job naming it and keeps the rest; a file name
+# with a space, quotes and $(...) passes through unharmed; no Slurm is a clear error.
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+cd "$tmp"
+[[ -n ${SLURM_CONF:-} ]] || fail "SLURM_CONF is not set (run through ctest, or scripts/slurm-local start)"
+limit_s=$((180 * ${LLAMA_TEST_TIME_SCALE:-1}))
+
+# Four 2-3 s clips of pedestrians from vtest.avi, one with a name no shell may touch.
+mkdir clips
+cut() { ffmpeg -v error -ss "$2" -i "$repo/data/vtest.avi" -t "$3" -an -c:v mpeg4 -q:v 3 "$1" || fail "ffmpeg: $1"; }
+cut "clips/a.avi" 0 3
+cut "clips/b it's \$(touch pwned) \"q\".avi" 10 2
+cut "clips/c.avi" 20 3
+cut "clips/d.avi" 30 2
+
+same_records() { # DIR_A DIR_B: every .jsonl file equal, byte for byte
+  local f
+  for f in "$1"/*.jsonl; do
+    cmp -s "$f" "$2/$(basename "$f")" || fail "$(basename "$f") differs between $1 and $2"
+  done
+  [[ $(ls "$1"/*.jsonl | wc -l) == $(ls "$2"/*.jsonl | wc -l) ]] || fail "$1 and $2 hold different record files"
+}
+
+# --static: both runs use the YAML's first configs, so the records must be the same.
+expect_exit 0 "$llama" run --static "$repo/pipelines/people_count.yaml" --input clips --out local --quiet
+expect_exit 0 "$llama" run --static "$repo/pipelines/people_count.yaml" --input clips --out slurm \
+  --cluster slurm --max-tasks 4 --cpus-per-task 1
+expect_stderr_contains "submitted 4 tasks to Slurm"
+same_records local slurm
+[[ -s slurm/sightings.jsonl ]] || fail "no sightings: the comparison proves nothing"
+[[ ! -e pwned && ! -e clips/pwned ]] || fail "a file name was run by a shell"
+json_check slurm/report.json 'r["status"] == "complete" and len(r["cluster"]["tasks"]) == 4'
+json_check slurm/report.json '[v["path"] for v in r["videos"]] == [v["path"] for v in json.load(open("local/report.json"))["videos"]]'
+json_check slurm/report.json 'all(t["status"] == "complete" and t["queue_wait_s"] >= 0 and t["startup_s"] > 0 and t["run_s"] > 0 for t in r["cluster"]["tasks"])'
+json_check slurm/report.json 'r["cost"]["core_s"] >= sum(t["run_s"] for t in r["cluster"]["tasks"])'
+json_check slurm/report.json '[o["items_out"] for o in r["ops"]] == [o["items_out"] for o in json.load(open("local/report.json"))["ops"]]'
+
+# face_blur: one mp4 per clip, named as a local run names them, each with every frame.
+mkdir faces
+ffmpeg -v error -i "$repo/data/Megamind.avi" -t 2 -an -c:v copy "faces/one.avi"
+ffmpeg -v error -ss 5 -i "$repo/data/Megamind.avi" -t 2 -an -c:v mpeg4 -q:v 3 "faces/two words.avi"
+expect_exit 0 "$llama" run --static "$repo/pipelines/face_blur.yaml" --input faces --out blur \
+  --cluster slurm --max-tasks 2 --cpus-per-task 1 --quiet
+for v in one "two words"; do
+  [[ $(frame_count "blur/face_blur-$v.mp4") == $(frame_count "faces/$v.avi") ]] ||
+    fail "face_blur-$v.mp4 lacks frames of faces/$v.avi"
+done
+
+# A task cancelled while it runs (as a node failure or a preemption would end it) is
+# submitted again; the merged records are still the local run's.
+( for _ in $(seq 600); do
+    if [[ -f kill/cluster/task-1.json ]]; then
+      job=$(python3 -c 'import json; print(json.load(open("kill/cluster/job.json"))["submissions"][0]["job_id"])')
+      sleep 1; scancel "${job}_1"; echo cancelled > kill.done; break
+    fi
+    sleep 0.1
+  done ) &
+expect_exit 0 "$llama" run --static "$repo/pipelines/people_count.yaml" --input clips --out kill \
+  --cluster slurm --max-tasks 2 --cpus-per-task 1 --retries 1
+wait
+[[ -f kill.done ]] || fail "the test never cancelled task 1"
+same_records local kill
+json_check kill/report.json '[t["attempts"] for t in r["cluster"]["tasks"]] == [1, 2] and len(r["cluster"]["job_ids"]) == 2'
+
+# A task that fails for good (its folder cannot be made) fails the job with the task named;
+# the other tasks' records are kept, and the report says incomplete.
+mkdir -p broken/tasks && echo "not a folder" > broken/tasks/1
+expect_exit 5 "$llama" run --static "$repo/pipelines/people_count.yaml" --input clips --out broken \
+  --cluster slurm --max-tasks 2 --cpus-per-task 1 --retries 1
+expect_stderr_contains "task 1 (2 videos from clips/c.avi) did not finish"
+expect_stderr_contains "after 2 attempts"
+json_check broken/report.json 'r["status"] == "incomplete" and r["cluster"]["tasks"][0]["status"] == "complete"'
+jsonl_check broken/sightings.jsonl '"clips/c.avi" not in r["video"] and "clips/d.avi" not in r["video"]'
+
+# Bad cluster flags and no Slurm: clear errors, distinct exit codes.
+expect_exit 2 "$llama" run --static "$repo/pipelines/people_count.yaml" --input clips --out p \
+  --cluster slurm --partition nosuch
+expect_stderr_contains "no such partition (it has: debug, batch)"
+echo "ClusterName=none" > nowhere.conf
+echo "SlurmctldHost=localhost(127.0.0.1)" >> nowhere.conf
+echo "SlurmctldPort=6999" >> nowhere.conf
+SLURM_CONF=$tmp/nowhere.conf expect_exit 10 "$llama" run --static "$repo/pipelines/people_count.yaml" \
+  --input clips --out p --cluster slurm
+expect_stderr_contains "scripts/slurm-local start"
+mkdir bin && for c in timeout head rm; do ln -s "$(command -v $c)" bin/; done
+PATH=$tmp/bin expect_exit 10 "$llama" run --static "$repo/pipelines/people_count.yaml" \
+  --input clips --out p --cluster slurm
+expect_stderr_contains "Slurm is not installed here"
+echo ok
