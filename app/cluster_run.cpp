@@ -3,12 +3,14 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cmath>
 #include <filesystem>
 #include <iostream>
 
 #include <fmt/format.h>
 
 #include "base/error.h"
+#include "cluster/borders.h"
 #include "cluster/job.h"
 #include "cluster/merge.h"
 #include "cluster/slurm.h"
@@ -98,11 +100,8 @@ int run_on_cluster(const ClusterRun& run, const ClusterFlags& flags) {
   if (!flags.partition.empty()) cluster::check_partition(flags.partition);
 
   const std::vector<std::string>& videos = request.planning.videos;
-  std::vector<int64_t> frames = frames_of(video::probe_inputs(videos));
-  std::vector<cluster::InputRange> ranges = cluster::split_inputs(frames, flags.max_tasks);
-  if (videos.size() == 1 && flags.max_tasks > 1 && !run.plan.quiet)
-    std::cerr << "llama: one video runs as one Slurm task (a video is not yet split into time "
-                 "segments; several videos are spread over tasks)\n";
+  const std::vector<video::VideoInfo> infos = video::probe_inputs(videos);
+  std::vector<int64_t> frames = frames_of(infos);
 
   cluster::Manifest m;
   m.pipeline = fs::absolute(run.pipeline_file).string();
@@ -117,8 +116,24 @@ int run_on_cluster(const ClusterRun& run, const ClusterFlags& flags) {
   m.run_args = shared_run_args(run.plan);
   m.outputs_per_video = videos.size() > 1;
   m.slurm = {flags.partition, flags.account, flags.cpus_per_task, flags.gpus_per_task};
-  for (const cluster::InputRange& r : ranges)
-    m.tasks.push_back({{videos.begin() + r.begin, videos.begin() + r.end}, r.frames});
+  if (videos.size() == 1) {
+    // One video: cut in time, each segment read from a warm-up before it.
+    const cluster::Borders borders = cluster::segment_borders(pipeline.spec);
+    const video::VideoInfo& v = infos[0];
+    const double fps = v.fps > 0 ? v.fps : 25;
+    const double duration = v.duration_s > 0 ? v.duration_s : static_cast<double>(frames[0]) / fps;
+    for (const cluster::TimeRange& r :
+         cluster::split_video(duration, flags.max_tasks, borders.align_s)) {
+      const double to = std::min(r.to_s, duration);
+      m.tasks.push_back(
+          {videos, static_cast<int64_t>(std::llround((to - r.from_s) * fps)),
+           cluster::VideoSegment{r.from_s, r.to_s, r.from_s > 0 ? borders.warmup_s : 0}});
+    }
+  } else {
+    for (const cluster::InputRange& r : cluster::split_inputs(frames, flags.max_tasks))
+      m.tasks.push_back(
+          {{videos.begin() + r.begin, videos.begin() + r.end}, r.frames, std::nullopt});
+  }
 
   report::prepare_out_dir(m.out_dir);
   if (fs::exists(cluster::manifest_path(m.out_dir))) {

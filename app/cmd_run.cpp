@@ -1,5 +1,9 @@
 // llama run PIPELINE: run a pipeline on its videos, write results, report.json and a table.
 #include <unistd.h>
+
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <iostream>
 
@@ -22,6 +26,7 @@
 #include "spec/price_sheet.h"
 #include "stop_signals.h"
 #include "video/video_probe.h"
+#include "video/video_reader.h"
 
 namespace llama::app {
 
@@ -42,7 +47,46 @@ struct RunOptions {
   ResumeFlags resume;
   std::string checkpoint_every = "10s";
   ClusterFlags cluster;
+  std::string segment;  // --segment FROM:TO:WARMUP (seconds), a cluster task's slice
 };
+
+// A cluster task's slice of one video: frames stamped [from_s, to_s) are its results, the
+// `warmup_s` before them only warm stateful ops (tracks, windows, motion) up.
+struct Segment {
+  double from_s = 0, to_s = 0, warmup_s = 0;  // to_s infinite: to the end
+};
+
+std::optional<Segment> parse_segment(const std::string& text) {
+  if (text.empty()) return std::nullopt;
+  Segment s;
+  char to[32] = "", extra = 0;
+  bool ok = std::sscanf(text.c_str(), "%lf:%31[^:]:%lf%c", &s.from_s, to, &s.warmup_s, &extra) == 3;
+  if (ok) {
+    s.to_s = std::string(to) == "end" ? HUGE_VAL : std::strtod(to, nullptr);
+    ok = s.from_s >= 0 && s.to_s > s.from_s && s.warmup_s >= 0;
+  }
+  if (!ok)
+    throw Error(ExitCode::usage, "--segment '" + text +
+                                     "': write FROM:TO:WARMUP in seconds "
+                                     "(TO may be 'end'), FROM < TO; llama task passes it");
+  return s;
+}
+
+// Cuts every decode op to the segment and its warm-up, inside any start/end the pipeline sets.
+void apply_segment(const Segment& s, spec::PipelineSpec& spec) {
+  for (spec::OpSpec& op : spec.ops) {
+    if (op.kind != "decode") continue;
+    auto bound = [&](const char* name, double fallback) {
+      auto it = op.params.find(name);
+      if (it == op.params.end() || !it->second.value.is_string()) return fallback;
+      return spec::parse_duration_s(it->second.value.get<std::string>()).value_or(fallback);
+    };
+    const double start = std::max(bound("start", 0), std::max(0.0, s.from_s - s.warmup_s));
+    const double end = std::min(bound("end", s.to_s), s.to_s);
+    op.params["start"].value = fmt::format("{:.10g}s", start);
+    if (std::isfinite(end)) op.params["end"].value = fmt::format("{:.10g}s", end);
+  }
+}
 
 // A checkpoint pauses the sources for about one invocation per op, so every 10 s costs little
 // and loses at most 10 s of work to a kill.
@@ -102,6 +146,8 @@ int run(const RunOptions& options) {
   }
   const ops::OpRegistry& registry = ops::builtin_registry();
   graph::Pipeline pipeline = graph::load_pipeline(options.pipeline, registry.catalog());
+  const std::optional<Segment> segment = parse_segment(options.segment);
+  if (segment) apply_segment(*segment, pipeline.spec);
   PlanRequest request = plan_request(options.plan, pipeline, options.pipeline, false);
   const spec::LatencyTarget& slo = request.slo;
   const std::optional<spec::PriceSheet>& prices = request.prices;
@@ -113,6 +159,16 @@ int run(const RunOptions& options) {
   exec_options.videos = request.planning.videos;
   PlanningOptions& po = request.planning;
   po.shape = video_shape(video::probe_inputs(exec_options.videos));
+  if (segment) {
+    // The frame the previous segment's end left out is this one's first, never warm-up.
+    exec_options.warmup_until_s = segment->from_s - video::timestamp_slack_s(po.shape->fps);
+    // The planner sizes the job by its frames: the segment's and its warm-up's.
+    const double start_s = std::max(0.0, segment->from_s - segment->warmup_s);
+    double frames = std::max(0.0, po.shape->frames - start_s * po.shape->fps);
+    if (std::isfinite(segment->to_s))
+      frames = std::min(frames, (segment->to_s - start_s) * po.shape->fps);
+    po.shape->frames = frames;
+  }
   exec_options.out_dir = options.out_dir.empty() ? "out/" + pipeline.spec.name : options.out_dir;
   report::prepare_out_dir(exec_options.out_dir);
   exec_options.checkpoint_every_s = parse_checkpoint_every(options.checkpoint_every);
@@ -141,6 +197,7 @@ int run(const RunOptions& options) {
   info.objective = plan::to_string(objective);
   po.pool = local_pool(this_machine(ops::cuda_available()));
   if (options.workers > 0) po.pool->cpus = options.workers;
+  ops::cap_torch_threads(po.pool->cpus);
   plan::JobModel model;
   if (objective == plan::Objective::fixed) {
     model = plan::fixed_job_model(pipeline, *po.pool, *po.shape);
@@ -290,6 +347,8 @@ Command add_run_command(CLI::App& app) {
                   "(default 10s)");
   sub->add_flag("--json", options->json, "print the run summary (report.json) on stdout");
   add_cluster_flags(sub, options->cluster);
+  sub->add_option("--segment", options->segment, "a cluster task's slice: FROM:TO:WARMUP seconds")
+      ->group("");  // llama task passes it
   sub->add_flag("--strict", options->strict,
                 "fail (non-zero exit) on a truncated input, an infeasible or a missed SLO");
   return [options, slo, out] {

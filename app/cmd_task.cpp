@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cmath>
 #include <cstdlib>
 #include <iostream>
 
@@ -43,7 +44,15 @@ int task_index(int flag) {
 
 std::vector<std::string> run_argv(const cluster::Manifest& m, int task, double started_unix) {
   std::vector<std::string> argv = {m.llama, "run", m.pipeline};
-  for (const std::string& input : m.tasks[task].inputs) argv.insert(argv.end(), {"--input", input});
+  const cluster::TaskSpec& spec = m.tasks[task];
+  for (const std::string& input : spec.inputs) argv.insert(argv.end(), {"--input", input});
+  if (spec.segment)
+    argv.insert(argv.end(),
+                {"--segment", fmt::format("{:.10g}:{}:{:.10g}", spec.segment->from_s,
+                                          std::isfinite(spec.segment->to_s)
+                                              ? fmt::format("{:.10g}", spec.segment->to_s)
+                                              : "end",
+                                          spec.segment->warmup_s)});
   const char* cpus = std::getenv("SLURM_CPUS_PER_TASK");
   argv.insert(argv.end(), {"--out", cluster::task_dir(m.out_dir, task), "--resume", "--quiet",
                            "--workers", cpus ? cpus : std::to_string(m.slurm.cpus_per_task)});

@@ -1,5 +1,6 @@
 #include "cluster/manifest.h"
 
+#include <cmath>
 #include <filesystem>
 
 #include <nlohmann/json.hpp>
@@ -22,7 +23,15 @@ std::string task_dir(const std::string& out_dir, int task) {
 
 void write_manifest(const Manifest& m) {
   json tasks = json::array(), submissions = json::array();
-  for (const TaskSpec& t : m.tasks) tasks.push_back({{"inputs", t.inputs}, {"frames", t.frames}});
+  for (const TaskSpec& t : m.tasks) {
+    json task = {{"inputs", t.inputs}, {"frames", t.frames}};
+    if (t.segment)
+      task["segment"] = {
+          {"from_s", t.segment->from_s},
+          {"to_s", std::isfinite(t.segment->to_s) ? json(t.segment->to_s) : json(nullptr)},
+          {"warmup_s", t.segment->warmup_s}};
+    tasks.push_back(task);
+  }
   for (const Submission& s : m.submissions)
     submissions.push_back(
         {{"job_id", s.job_id}, {"tasks", s.tasks}, {"submitted_unix", s.submitted_unix}});
@@ -67,8 +76,16 @@ Manifest read_manifest(const std::string& out_dir) {
     m.outputs_per_video = j.at("outputs_per_video");
     const json& s = j.at("slurm");
     m.slurm = {s.at("partition"), s.at("account"), s.at("cpus_per_task"), s.at("gpus_per_task")};
-    for (const json& t : j.at("tasks"))
-      m.tasks.push_back({t.at("inputs").get<std::vector<std::string>>(), t.at("frames")});
+    for (const json& t : j.at("tasks")) {
+      TaskSpec task{t.at("inputs").get<std::vector<std::string>>(), t.at("frames"), std::nullopt};
+      if (t.contains("segment")) {
+        const json& s = t["segment"];
+        task.segment = VideoSegment{s.at("from_s"),
+                                    s.at("to_s").is_null() ? HUGE_VAL : s.at("to_s").get<double>(),
+                                    s.at("warmup_s")};
+      }
+      m.tasks.push_back(task);
+    }
     for (const json& s2 : j.at("submissions"))
       m.submissions.push_back(
           {s2.at("job_id"), s2.at("tasks").get<std::vector<int>>(), s2.at("submitted_unix")});

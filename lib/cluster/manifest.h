@@ -12,9 +12,18 @@
 
 namespace llama::cluster {
 
+// A task's slice of its one video: results for frames stamped [from_s, to_s); the warmup_s
+// before from_s is read only to warm stateful ops up (tracks, windows, motion).
+struct VideoSegment {
+  double from_s = 0;
+  double to_s = 0;  // infinite: to the end
+  double warmup_s = 0;
+};
+
 struct TaskSpec {
   std::vector<std::string> inputs;
   int64_t frames = 0;  // the containers' count, for the split and the progress line
+  std::optional<VideoSegment> segment;
 };
 
 // One sbatch of the job: the first, or a resubmission of failed tasks.

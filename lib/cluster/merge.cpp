@@ -1,6 +1,7 @@
 #include "cluster/merge.h"
 
-#include <cctype>
+#include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -8,7 +9,9 @@
 
 #include "base/error.h"
 #include "cluster/json_file.h"
+#include "cluster/merge_records.h"
 #include "cluster/merge_report.h"
+#include "video/video_concat.h"
 
 namespace llama::cluster {
 
@@ -70,38 +73,29 @@ int64_t tracks_given(const json& report, const std::string& op) {
   return 0;
 }
 
+// The files a task wrote, relative to its folder: not its report or its run's own state.
+std::vector<fs::path> task_files(const fs::path& dir) {
+  std::vector<fs::path> files;
+  if (!fs::is_directory(dir)) return files;
+  for (auto it = fs::recursive_directory_iterator(dir); it != fs::recursive_directory_iterator();
+       ++it) {
+    if (it->is_directory() && it->path().filename() == ".llama") {
+      it.disable_recursion_pending();
+      continue;
+    }
+    if (it->is_regular_file() && it->path().filename() != "report.json")
+      files.push_back(fs::relative(it->path(), dir));
+  }
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
 void link_or_copy(const fs::path& from, const fs::path& to) {
   fs::create_directories(to.parent_path());
   std::error_code ec;
   fs::remove(to, ec);
   fs::create_hard_link(from, to, ec);
   if (ec) fs::copy_file(from, to, fs::copy_options::overwrite_existing);
-}
-
-// The record with its "track_id" moved up by `shift`, every other byte as the task wrote it.
-std::string shift_track_id(const std::string& line, int64_t shift) {
-  const std::string key = "\"track_id\":";
-  size_t at = line.find(key);
-  if (at == std::string::npos) return line;
-  size_t begin = at + key.size();
-  size_t end = begin;
-  while (end < line.size() && std::isdigit(static_cast<unsigned char>(line[end]))) ++end;
-  if (end == begin) return line;
-  return line.substr(0, begin) +
-         std::to_string(std::stoll(line.substr(begin, end - begin)) + shift) + line.substr(end);
-}
-
-// Appends `from`'s records to `out`, shifting track_id by `shift`. A last line cut short (a
-// task killed mid-write) is dropped, as a local run's partial results would end before it.
-void append_records(const fs::path& from, std::ofstream& out, int64_t shift) {
-  std::ifstream in(from);
-  std::string line;
-  while (std::getline(in, line)) {
-    if (in.eof()) break;  // no newline after it: cut short
-    if (line.empty()) continue;
-    if (shift != 0) line = shift_track_id(line, shift);
-    out << line << "\n";
-  }
 }
 
 }  // namespace
@@ -131,56 +125,51 @@ MergeResult merge_job(const Manifest& m, const spec::PipelineSpec& pipeline,
     if (op.kind == "sink") track_of_file[sink_file(op)] = upstream_track(pipeline, op);
   }
 
-  // Every file the tasks wrote, by path inside their folder; records are appended in task
-  // order, other outputs (videos) linked.
-  std::map<std::string, std::unique_ptr<std::ofstream>> record_files;
-  std::map<std::string, int64_t> shift;  // track op -> ids given by the tasks so far
-  std::set<std::string> linked;
+  // Every file the tasks wrote, by path inside their folder: records merged in task order,
+  // a video's segments joined, other outputs (one video's) linked.
+  std::map<std::string, std::unique_ptr<RecordMerger>> records;
+  std::map<std::string, std::vector<fs::path>> parts;  // job output -> its tasks' files
+  std::map<std::string, int64_t> shift;                // track op -> ids given by the tasks so far
   for (int t = 0; t < tasks; ++t) {
-    const fs::path dir = task_dir(m.out_dir, t);
-    if (!fs::is_directory(dir)) continue;
-    std::vector<fs::path> files;
-    for (auto it = fs::recursive_directory_iterator(dir); it != fs::recursive_directory_iterator();
-         ++it) {
-      if (it->is_directory() && it->path().filename() == ".llama") {
-        it.disable_recursion_pending();  // the run's own state, not results
-        continue;
-      }
-      if (it->is_regular_file()) files.push_back(fs::relative(it->path(), dir));
-    }
-    std::sort(files.begin(), files.end());
-    for (const fs::path& rel : files) {
+    // Records of this task from then on are what the next task's warm-up overlaps.
+    double keep_from_s = HUGE_VAL;
+    if (t + 1 < tasks && m.tasks[t + 1].segment)
+      keep_from_s = m.tasks[t + 1].segment->from_s - m.tasks[t + 1].segment->warmup_s;
+    std::set<std::string> seen;
+    for (const fs::path& rel : task_files(task_dir(m.out_dir, t))) {
       const std::string name = rel.generic_string();
-      if (name == "report.json") continue;
-      const fs::path target = fs::path(m.out_dir) / rel;
       if (rel.extension() == ".jsonl") {
-        auto& out = record_files[name];
-        if (!out) {
-          fs::create_directories(target.parent_path());
-          out = std::make_unique<std::ofstream>(target, std::ios::trunc);
-          if (!*out)
-            throw Error(ExitCode::output, target.string() + ": cannot write (check --out)");
-        }
         auto track = track_of_file.find(name);
-        int64_t by =
-            track != track_of_file.end() && !track->second.empty() ? shift[track->second] : 0;
-        append_records(dir / rel, *out, by);
+        const bool tracked = track != track_of_file.end() && !track->second.empty();
+        auto& merger = records[name];
+        if (!merger) {
+          fs::create_directories((fs::path(m.out_dir) / rel).parent_path());
+          merger = std::make_unique<RecordMerger>(fs::path(m.out_dir) / rel, tracked);
+        }
+        merger->add_task(fs::path(task_dir(m.out_dir, t)) / rel, tracked ? shift[track->second] : 0,
+                         keep_from_s);
+        seen.insert(name);
         continue;
       }
-      const fs::path job_name = job_output_name(m, t, rel, encodes);
-      if (!linked.insert(job_name.generic_string()).second)
-        throw Error(ExitCode::runtime, "task " + std::to_string(t) +
-                                           " and an earlier one both wrote " +
-                                           job_name.generic_string() + " (in " + m.out_dir +
-                                           "/tasks): a video's outputs must come from one task");
-      link_or_copy(dir / rel, fs::path(m.out_dir) / job_name);
+      parts[job_output_name(m, t, rel, encodes).generic_string()].push_back(
+          fs::path(task_dir(m.out_dir, t)) / rel);
     }
+    for (auto& [name, merger] : records)
+      if (!seen.count(name)) merger->skip_task();
     for (const std::string& track : tracks) shift[track] += tracks_given(reports[t], track);
   }
-  for (auto& [name, out] : record_files) {
-    out->flush();
-    if (!*out)
-      throw Error(ExitCode::output, m.out_dir + "/" + name + ": cannot write (disk full?)");
+  for (auto& [name, merger] : records) merger->close();
+  for (const auto& [name, files] : parts) {
+    const fs::path target = fs::path(m.out_dir) / name;
+    if (files.size() == 1) {
+      link_or_copy(files[0], target);
+    } else if (m.tasks.front().segment) {
+      std::vector<std::string> paths(files.begin(), files.end());
+      video::concat_videos(paths, target.string());  // one video's segments, in order
+    } else {
+      throw Error(ExitCode::runtime, "two tasks both wrote " + name + " (in " + m.out_dir +
+                                         "/tasks): a video's outputs must come from one task");
+    }
   }
 
   MergeResult result;

@@ -1,6 +1,7 @@
 #include "cluster/merge_report.h"
 
 #include <algorithm>
+#include <cmath>
 
 #include <fmt/format.h>
 
@@ -54,6 +55,17 @@ json merged_ops(const std::vector<json>& reports) {
 
 }  // namespace
 
+std::string describe(const TaskSpec& task) {
+  const std::string first = task.inputs.empty() ? "" : task.inputs.front();
+  if (task.segment)
+    return fmt::format("{} from {:.10g}s to {}", first, task.segment->from_s,
+                       std::isfinite(task.segment->to_s)
+                           ? fmt::format("{:.10g}s", task.segment->to_s)
+                           : "the end");
+  return fmt::format("{} video{} from {}", task.inputs.size(), task.inputs.size() == 1 ? "" : "s",
+                     first);
+}
+
 json merged_report(const Manifest& m, const spec::PipelineSpec& pipeline,
                    const std::optional<spec::PriceSheet>& prices, const std::vector<json>& reports,
                    const std::vector<TaskOutcome>& outcomes) {
@@ -74,12 +86,19 @@ json merged_report(const Manifest& m, const spec::PipelineSpec& pipeline,
     for (const Submission& s : m.submissions)
       if (std::find(s.tasks.begin(), s.tasks.end(), t) != s.tasks.end())
         submitted = s.submitted_unix;
-    json entry = {{"task", t},
-                  {"inputs", m.tasks[t].inputs},
-                  {"frames", m.tasks[t].frames},
-                  {"status", finished ? "complete"
-                             : record ? "incomplete"
-                                      : "never ran"}};
+    json entry = {
+        {"task", t},
+        {"inputs", m.tasks[t].inputs},
+        {"frames", m.tasks[t].frames},
+        {"segment", m.tasks[t].segment ? json{{"from_s", m.tasks[t].segment->from_s},
+                                              {"to_s", std::isfinite(m.tasks[t].segment->to_s)
+                                                           ? json(m.tasks[t].segment->to_s)
+                                                           : json(nullptr)},
+                                              {"warmup_s", m.tasks[t].segment->warmup_s}}
+                                       : json(nullptr)},
+        {"status", finished ? "complete"
+                   : record ? "incomplete"
+                            : "never ran"}};
     const TaskOutcome outcome = t < static_cast<int>(outcomes.size()) ? outcomes[t] : TaskOutcome{};
     entry["attempts"] = outcome.attempts;
     if (record) {
@@ -112,9 +131,7 @@ json merged_report(const Manifest& m, const spec::PipelineSpec& pipeline,
                                                  : "it left no report";
       entry["error"] = why;
       if (error.empty())
-        error = fmt::format("task {} ({} video{} from {}) did not finish: {}", t,
-                            m.tasks[t].inputs.size(), m.tasks[t].inputs.size() == 1 ? "" : "s",
-                            m.tasks[t].inputs.empty() ? "" : m.tasks[t].inputs.front(), why);
+        error = fmt::format("task {} ({}) did not finish: {}", t, describe(m.tasks[t]), why);
     }
     task_entries.push_back(entry);
   }

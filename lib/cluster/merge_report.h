@@ -16,6 +16,9 @@
 
 namespace llama::cluster {
 
+// "3 videos from a.mp4", "long.mp4 from 60s to 120s": a task as its errors name it.
+std::string describe(const TaskSpec& task);
+
 // `reports[t]` is task t's report.json, null where it has none.
 nlohmann::json merged_report(const Manifest& manifest, const spec::PipelineSpec& pipeline,
                              const std::optional<spec::PriceSheet>& prices,

@@ -1,6 +1,7 @@
 #include "cluster/split.h"
 
 #include <algorithm>
+#include <cmath>
 #include <numeric>
 
 namespace llama::cluster {
@@ -19,6 +20,19 @@ std::vector<InputRange> fill(const std::vector<int64_t>& frames, int64_t capacit
 }
 
 }  // namespace
+
+std::vector<TimeRange> split_video(double duration_s, int tasks, double align_s) {
+  std::vector<TimeRange> ranges;
+  double from = 0;
+  for (int k = 1; k < std::max(tasks, 1); ++k) {
+    const double border = std::round(duration_s * k / tasks / align_s) * align_s;
+    if (border <= from || border >= duration_s) continue;
+    ranges.push_back({from, border});
+    from = border;
+  }
+  ranges.push_back({from, HUGE_VAL});
+  return ranges;
+}
 
 std::vector<InputRange> split_inputs(const std::vector<int64_t>& frames, int tasks) {
   if (frames.empty()) return {};

@@ -101,6 +101,7 @@ RunResult Run::run() {
 std::unique_ptr<ops::Op> Run::build(int node, const std::map<std::string, std::string>& config) {
   ops::OpContext ctx{graph_.nodes()[node].op, config, options_.videos, options_.out_dir, models_};
   ctx.resuming = options_.resume_from != nullptr;
+  ctx.warmup_until_s = options_.warmup_until_s;
   return registry_.create(graph_.nodes()[node].op->kind, ctx);
 }
 

@@ -104,6 +104,9 @@ struct ExecOptions {
   nlohmann::json job;  // what identifies the job, written into each checkpoint
   // A checkpoint to continue from (read_checkpoint), or null.
   const nlohmann::json* resume_from = nullptr;
+  // A cluster task's segment starts here; items before it only warm stateful ops up
+  // (ops::OpContext::warmup_until_s). < 0: none.
+  double warmup_until_s = -1;
 };
 
 struct OpStats {

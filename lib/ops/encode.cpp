@@ -27,6 +27,7 @@ class EncodeOp : public Op {
   void process(std::vector<Item>& batch, std::vector<Item>&) override {
     in_user_terms([&] {
       for (const Item& item : batch) {
+        if (item.timestamp_s < ctx_.warmup_until_s) continue;
         if (item.video != video_) close();
         if (!writer_) open_part(item);
         writer_->write(*item.frame);

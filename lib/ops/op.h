@@ -23,6 +23,9 @@ struct OpContext {
   // The op's state will come from a checkpoint (Op::resume): files it writes are kept as they
   // are until then, not started afresh.
   bool resuming = false;
+  // Items stamped before this time only warm stateful ops up (the overlap a cluster task
+  // reads before its segment): sinks mark their records "warmup", encoders leave them out.
+  double warmup_until_s = -1;
 
   // Typed access to params, falling back to a default when the param is absent.
   std::string param_string(const std::string& name, const std::string& fallback) const;

@@ -34,6 +34,7 @@ class SinkOp : public Op {
         record["boxes"] = std::move(boxes);
       }
       if (!item.embedding.empty()) record["embedding"] = item.embedding;
+      if (item.timestamp_s < ctx_.warmup_until_s) record["warmup"] = true;
       lines += record.dump();
       lines += '\n';
     }

@@ -3,8 +3,11 @@
 #include <ATen/Config.h>
 #include <ATen/Parallel.h>
 #include <dlfcn.h>
+
 #include <torch/cuda.h>
 #include <torch/version.h>
+#include <algorithm>
+#include <atomic>
 
 namespace llama::ops {
 
@@ -27,9 +30,16 @@ SetThreads openmp_set_num_threads() {
 #endif
 }
 
+std::atomic<int> thread_cap{0};
+
 }  // namespace
 
+void cap_torch_threads(int cores) {
+  thread_cap = cores;
+}
+
 void use_torch_threads(int threads) {
+  if (const int cap = thread_cap.load(); cap > 0) threads = std::min(threads, cap);
   // get_num_threads also runs torch's first-use setup of this thread, which would otherwise
   // overwrite the count at its first parallel region.
   if (threads <= 0 || at::get_num_threads() == threads) return;

@@ -10,6 +10,11 @@ namespace llama::ops {
 
 void use_torch_threads(int threads);  // 0 leaves torch's setting alone
 
+// The most threads use_torch_threads gives a call, process-wide: the cores the run was given
+// (--workers, a Slurm task's cpus). More OpenMP threads than cores spin against each other:
+// two 1-core runs side by side on 2 cores, each detector at 2 threads, ran 4.7x slower.
+void cap_torch_threads(int cores);  // 0: no cap
+
 // True when this libtorch was built with CUDA and sees a CUDA device; false on the CPU-only
 // Debian libtorch, so `device: cuda` is dropped from the knob space there.
 bool cuda_available();

@@ -24,6 +24,10 @@ extern "C" {
 }
 
 namespace llama::video {
+
+double timestamp_slack_s(double fps) {
+  return fps > 0 ? std::min(1e-3, 0.25 / fps) : 1e-3;
+}
 namespace {
 
 // Below this share of the frames a container declares, a clean EOF still means the file
@@ -236,7 +240,7 @@ void VideoReader::State::open(const std::string& path) {
   AVRational rate = stream->avg_frame_rate;
   if (rate.num <= 0 || rate.den <= 0) rate = stream->r_frame_rate;
   if (rate.num > 0 && rate.den > 0) info.fps = av_q2d(rate);
-  if (info.fps > 0) tolerance_s = std::min(1e-3, 0.25 / info.fps);
+  tolerance_s = timestamp_slack_s(info.fps);
 
   // Durations from most to least specific to this stream. The container's overall duration
   // may include a longer audio track, so the truncation check trusts it only when the video

@@ -42,6 +42,10 @@ struct VideoInfo {
   int64_t frame_count = 0;  // container's estimate; 0 when unknown
 };
 
+// Timestamps closer than this are one (containers quantise them): a frame counts as at or
+// after start_s, or at end_s, within it. A cluster segment's warm-up ends by the same rule.
+double timestamp_slack_s(double fps);
+
 class VideoReader {
  public:
   VideoReader(const std::string& path, const ReadOptions& options);

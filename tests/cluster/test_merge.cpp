@@ -2,6 +2,7 @@
 // ids made unique, videos named as a local run names them, and a report that sums the tasks.
 #include <doctest/doctest.h>
 
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 
@@ -164,4 +165,44 @@ TEST_CASE("two tasks writing one output is an error, not a lost file") {
   write(fs::path(cluster::task_dir(job.m.out_dir, 1)) / "video-x.mp4", "B");
   CHECK_THROWS_WITH(cluster::merge_job(job.m, pipeline(), std::nullopt),
                     doctest::Contains("both wrote video-x.mp4"));
+}
+
+TEST_CASE("segments: warm-up records go, a track seen across the border keeps its id") {
+  Job job;
+  job.m.outputs_per_video = false;
+  job.m.tasks = {{{"long.mp4"}, 100, cluster::VideoSegment{0, 10, 0}},
+                 {{"long.mp4"}, 100, cluster::VideoSegment{10, HUGE_VAL, 3}}};
+  job.finish(0, "long.mp4", 2, 1);
+  job.finish(1, "long.mp4", 2, 1);
+  const fs::path t0 = cluster::task_dir(job.m.out_dir, 0), t1 = cluster::task_dir(job.m.out_dir, 1);
+  // Task 0: track 0 walks right until 9.5 s; track 1 leaves at 6 s (before the overlap).
+  write(
+      t0 / "sightings.jsonl",
+      "{\"boxes\":[[10,10,20,40]],\"frame\":60,\"t\":6.0,\"track_id\":1,\"video\":\"long.mp4\"}\n"
+      "{\"boxes\":[[100,10,20,40]],\"frame\":90,\"t\":9.0,\"track_id\":0,\"video\":\"long.mp4\"}\n"
+      "{\"boxes\":[[105,10,20,40]],\"frame\":95,\"t\":9.5,\"track_id\":0,\"video\":\"long.mp4\"}"
+      "\n");
+  // Task 1 read from 7 s: its track 0 is task 0's track 0 (same boxes on frames 90 and 95);
+  // its track 1 is new.
+  write(t1 / "sightings.jsonl",
+        "{\"boxes\":[[100,10,20,40]],\"frame\":90,\"t\":9.0,\"track_id\":0,\"video\":\"long.mp4\","
+        "\"warmup\":true}\n"
+        "{\"boxes\":[[106,11,20,40]],\"frame\":95,\"t\":9.5,\"track_id\":0,\"video\":\"long.mp4\","
+        "\"warmup\":true}\n"
+        "{\"boxes\":[[110,10,20,40]],\"frame\":100,\"t\":10.0,\"track_id\":0,\"video\":\"long."
+        "mp4\"}\n"
+        "{\"boxes\":[[300,10,20,40]],\"frame\":100,\"t\":10.0,\"track_id\":1,\"video\":\"long."
+        "mp4\"}\n");
+  cluster::MergeResult merged = cluster::merge_job(job.m, pipeline(), std::nullopt);
+  CHECK(merged.complete);
+  CHECK(
+      read(fs::path(job.m.out_dir) / "sightings.jsonl") ==
+      "{\"boxes\":[[10,10,20,40]],\"frame\":60,\"t\":6.0,\"track_id\":1,\"video\":\"long.mp4\"}\n"
+      "{\"boxes\":[[100,10,20,40]],\"frame\":90,\"t\":9.0,\"track_id\":0,\"video\":\"long.mp4\"}\n"
+      "{\"boxes\":[[105,10,20,40]],\"frame\":95,\"t\":9.5,\"track_id\":0,\"video\":\"long.mp4\"}\n"
+      "{\"boxes\":[[110,10,20,40]],\"frame\":100,\"t\":10.0,\"track_id\":0,\"video\":\"long.mp4\"}"
+      "\n"
+      "{\"boxes\":[[300,10,20,40]],\"frame\":100,\"t\":10.0,\"track_id\":3,\"video\":\"long.mp4\"}"
+      "\n");
+  CHECK(merged.report["cluster"]["tasks"][1]["segment"]["from_s"] == 10.0);
 }

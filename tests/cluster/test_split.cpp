@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <climits>
+#include <cmath>
 
 #include "cluster/split.h"
 
@@ -72,4 +73,22 @@ TEST_CASE("videos of unknown length still count, and no videos make no tasks") {
   auto ranges = split_inputs({0, 0, 0, 0}, 2);
   check_covers(ranges, 4);
   CHECK(ranges.size() == 2);
+}
+
+TEST_CASE("a video is cut on aligned borders into about equal segments") {
+  using llama::cluster::split_video;
+  auto three = split_video(79.5, 3, 5);  // vtest.avi, windows of 5 s
+  REQUIRE(three.size() == 3);
+  CHECK(three[0].from_s == 0);
+  CHECK(three[1].from_s == 25);
+  CHECK(three[2].from_s == 55);
+  CHECK(three[0].to_s == 25);
+  CHECK(three[1].to_s == 55);
+  CHECK(std::isinf(three[2].to_s));  // the last reads to the end
+  // Shorter than the tasks' aligned borders allow: fewer segments, never an empty one.
+  auto short_video = split_video(7, 4, 5);
+  REQUIRE(short_video.size() == 2);
+  CHECK(short_video[1].from_s == 5);
+  CHECK(split_video(3, 4, 5).size() == 1);
+  CHECK(split_video(100, 1, 1).size() == 1);
 }

@@ -51,6 +51,39 @@ for v in one "two words"; do
     fail "face_blur-$v.mp4 lacks frames of faces/$v.avi"
 done
 
+# One long video cut into time segments (each read from a warm-up before it): the window
+# counts equal the local run's, every sighting is there, and the tracks are the local run's
+# (the same records grouped under one id), joined across the borders.
+ffmpeg -v error -i "$repo/data/vtest.avi" -t 40 -c copy vtest.avi  # 400 frames
+expect_exit 0 "$llama" run --static "$repo/pipelines/people_count.yaml" --input vtest.avi --out whole --quiet
+expect_exit 0 "$llama" run --static "$repo/pipelines/people_count.yaml" --input vtest.avi --out cut \
+  --cluster slurm --max-tasks 3 --cpus-per-task 1
+expect_stderr_contains "submitted 3 tasks to Slurm"
+json_check cut/report.json '[t["segment"]["from_s"] for t in r["cluster"]["tasks"]] == [0, 15, 25]'
+for f in people_counts vehicle_counts; do
+  cmp -s whole/$f.jsonl cut/$f.jsonl || fail "$f.jsonl: the segments' window counts differ from one run's"
+done
+python3 - whole/sightings.jsonl cut/sightings.jsonl <<'PY' || fail "sightings differ from one run's"
+import json, sys
+def load(path):
+    return [json.loads(l) for l in open(path)]
+whole, cut = load(sys.argv[1]), load(sys.argv[2])
+strip = lambda r: {k: v for k, v in r.items() if k != "track_id"}
+assert [strip(r) for r in whole] == [strip(r) for r in cut], "records other than track_id differ"
+# The same tracks: one run's ids and the merged ids name the same groups of records.
+pairs = {(a["track_id"], b["track_id"]) for a, b in zip(whole, cut)}
+assert len(pairs) == len({a for a, _ in pairs}) == len({b for _, b in pairs}), \
+    f"{len(pairs)} id pairs for {len({a for a, _ in pairs})} tracks: a track was cut or two were joined"
+print(f"{len(cut)} sightings, {len(pairs)} tracks alike", file=sys.stderr)
+PY
+
+# face_blur on Megamind.avi in 2 segments: one mp4, every frame once.
+expect_exit 0 "$llama" run --static "$repo/pipelines/face_blur.yaml" --out megamind \
+  --cluster slurm --max-tasks 2 --cpus-per-task 1 --quiet
+[[ $(frame_count megamind/face_blur.mp4) == $(frame_count "$repo/data/Megamind.avi") ]] ||
+  fail "face_blur.mp4 from 2 segments does not have every frame of Megamind.avi"
+json_check megamind/report.json 'len(r["cluster"]["tasks"]) == 2 and r["status"] == "complete"'
+
 # A task cancelled while it runs (as a node failure or a preemption would end it) is
 # submitted again; the merged records are still the local run's.
 ( for _ in $(seq 600); do
