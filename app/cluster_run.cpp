@@ -11,11 +11,14 @@
 
 #include "base/error.h"
 #include "cluster/borders.h"
+#include "cluster/cluster_plan.h"
 #include "cluster/job.h"
 #include "cluster/merge.h"
+#include "cluster/overheads.h"
 #include "cluster/slurm.h"
 #include "cluster/split.h"
 #include "ops/registry.h"
+#include "plan/planner.h"
 #include "report/out_dir.h"
 #include "stop_signals.h"
 #include "video/video_probe.h"
@@ -52,6 +55,36 @@ std::vector<std::string> shared_run_args(const PlanFlags& plan) {
   return args;
 }
 
+// Frames a task reads, its warm-up included: what its run time goes by.
+int64_t frames_read(const cluster::TaskSpec& task, double fps) {
+  if (!task.segment) return task.frames;
+  const double warmup = std::min(task.segment->warmup_s, task.segment->from_s);
+  return task.frames + static_cast<int64_t>(std::llround(warmup * fps));
+}
+
+std::string cost_text(const cluster::ClusterCandidate& c) {
+  return c.usd > 0 ? fmt::format("${:.6f}", c.usd)
+                   : fmt::format("{:.1f} core-s{}", c.core_s,
+                                 c.gpu_s > 0 ? fmt::format(" + {:.1f} GPU-s", c.gpu_s) : "");
+}
+
+// Every finished task's queue wait and start-up, for the next plan on this partition.
+void record_measured_overheads(const std::string& store_dir, const std::string& partition,
+                               const nlohmann::json& report) {
+  std::vector<double> queue, startup;
+  for (const nlohmann::json& t : report["cluster"]["tasks"])
+    if (t.value("status", "") == "complete") {
+      queue.push_back(t.value("queue_wait_s", 0.0));
+      startup.push_back(t.value("startup_s", 0.0));
+    }
+  if (queue.empty()) return;
+  try {
+    cluster::record_overheads(store_dir, partition, queue, startup);
+  } catch (const Error& e) {
+    std::cerr << "llama: warning: " << e.what() << " (the task overheads were not kept)\n";
+  }
+}
+
 void print_summary(const nlohmann::json& report) {
   const nlohmann::json& c = report["cluster"];
   std::cerr << fmt::format(
@@ -72,6 +105,100 @@ void print_summary(const nlohmann::json& report) {
 }
 
 }  // namespace
+
+std::vector<cluster::TaskSpec> split_job(const spec::PipelineSpec& pipeline,
+                                         const std::vector<std::string>& videos,
+                                         const std::vector<video::VideoInfo>& infos, int tasks) {
+  std::vector<int64_t> frames = frames_of(infos);
+  std::vector<cluster::TaskSpec> out;
+  if (videos.size() == 1) {
+    // One video: cut in time, each segment read from a warm-up before it.
+    const cluster::Borders borders = cluster::segment_borders(pipeline);
+    const video::VideoInfo& v = infos[0];
+    const double fps = v.fps > 0 ? v.fps : 25;
+    const double duration = v.duration_s > 0 ? v.duration_s : static_cast<double>(frames[0]) / fps;
+    for (const cluster::TimeRange& r : cluster::split_video(duration, tasks, borders.align_s)) {
+      const double to = std::min(r.to_s, duration);
+      out.push_back({videos, static_cast<int64_t>(std::llround((to - r.from_s) * fps)),
+                     cluster::VideoSegment{r.from_s, r.to_s, r.from_s > 0 ? borders.warmup_s : 0}});
+    }
+    return out;
+  }
+  for (const cluster::InputRange& r : cluster::split_inputs(frames, tasks))
+    out.push_back({{videos.begin() + r.begin, videos.begin() + r.end}, r.frames, std::nullopt});
+  return out;
+}
+
+nlohmann::json cluster_plan_json(const cluster::ClusterPlan& plan,
+                                 const cluster::ClusterModel& model) {
+  auto candidate = [](const cluster::ClusterCandidate& c) {
+    return nlohmann::json{{"tasks", c.tasks},
+                          {"latency_s", c.latency_s},
+                          {"core_s", c.core_s},
+                          {"gpu_s", c.gpu_s},
+                          {"usd", c.usd}};
+  };
+  nlohmann::json curve = nlohmann::json::array();
+  for (const cluster::ClusterCandidate& c : plan.curve) curve.push_back(candidate(c));
+  return {{"chosen", candidate(plan.chosen)},
+          {"fastest", candidate(plan.fastest)},
+          {"cheapest", candidate(plan.cheapest)},
+          {"feasible", plan.feasible},
+          {"curve", curve},
+          {"run_s_per_frame", model.run_s_per_frame},
+          {"queue_s", model.overheads.queue_s},
+          {"startup_s", model.overheads.startup_s},
+          {"overhead_samples", model.overheads.samples},
+          {"tasks_at_once", model.tasks_at_once}};
+}
+
+ClusterJob plan_cluster_job(const graph::Pipeline& pipeline, PlanRequest& request,
+                            const PlanFlags& plan_flags, const ClusterFlags& flags) {
+  const std::vector<std::string>& videos = request.planning.videos;
+  const std::vector<video::VideoInfo> infos = video::probe_inputs(videos);
+  ClusterJob job;
+  if (plan_flags.fixed) {
+    job.tasks = split_job(pipeline.spec, videos, infos, flags.max_tasks);
+    return job;
+  }
+  // A task's pace: the fastest plan on one task's allocation, per frame of the job.
+  plan::JobModel model = job_model_for(
+      pipeline, request, fmt::format("cpus={},gpus={}", flags.cpus_per_task, flags.gpus_per_task));
+  plan::Plan fastest = plan::plan_job(model, plan::Objective::fast, request.slo);
+  cluster::ClusterModel cm;
+  cm.run_s_per_frame =
+      model.video.frames > 0 ? fastest.predicted.latency_s / model.video.frames : 0;
+  cm.overheads = cluster::read_overheads(plan_flags.store_dir, flags.partition);
+  cm.cpus_per_task = flags.cpus_per_task;
+  cm.gpus_per_task = flags.gpus_per_task;
+  const int cpus = cluster::partition_cpus(flags.partition);
+  cm.tasks_at_once = cpus > 0 ? std::max(1, cpus / flags.cpus_per_task) : 0;
+  if (request.prices) {
+    cm.core_second_usd = request.prices->core_second;
+    cm.gpu_second_usd = request.prices->gpu_second;
+  }
+  const double fps = infos.empty() || infos[0].fps <= 0 ? 25 : infos[0].fps;
+  std::vector<std::vector<cluster::TaskSpec>> splits;
+  std::vector<std::vector<int64_t>> frames;
+  for (int k = 1; k <= flags.max_tasks; ++k) {
+    splits.push_back(split_job(pipeline.spec, videos, infos, k));
+    frames.emplace_back();
+    for (const cluster::TaskSpec& t : splits.back()) frames.back().push_back(frames_read(t, fps));
+    // More tasks than videos (or than aligned segments) split no further.
+    if (k > 1 && splits.back().size() == splits[splits.size() - 2].size()) break;
+  }
+  const std::string objective = plan::to_string(request.objective);
+  std::optional<double> slo_s;
+  if (request.slo) slo_s = request.slo.seconds();
+  job.plan = cluster::plan_cluster(cm, frames, objective, slo_s);
+  job.model = cm;
+  for (const auto& split : splits)
+    if (static_cast<int>(split.size()) == job.plan->chosen.tasks) {
+      job.tasks = split;
+      break;
+    }
+  return job;
+}
 
 void add_cluster_flags(CLI::App* sub, ClusterFlags& flags) {
   sub->add_option("--cluster", flags.cluster,
@@ -100,9 +227,6 @@ int run_on_cluster(const ClusterRun& run, const ClusterFlags& flags) {
   if (!flags.partition.empty()) cluster::check_partition(flags.partition);
 
   const std::vector<std::string>& videos = request.planning.videos;
-  const std::vector<video::VideoInfo> infos = video::probe_inputs(videos);
-  std::vector<int64_t> frames = frames_of(infos);
-
   cluster::Manifest m;
   m.pipeline = fs::absolute(run.pipeline_file).string();
   m.workdir = fs::current_path().string();
@@ -116,23 +240,21 @@ int run_on_cluster(const ClusterRun& run, const ClusterFlags& flags) {
   m.run_args = shared_run_args(run.plan);
   m.outputs_per_video = videos.size() > 1;
   m.slurm = {flags.partition, flags.account, flags.cpus_per_task, flags.gpus_per_task};
-  if (videos.size() == 1) {
-    // One video: cut in time, each segment read from a warm-up before it.
-    const cluster::Borders borders = cluster::segment_borders(pipeline.spec);
-    const video::VideoInfo& v = infos[0];
-    const double fps = v.fps > 0 ? v.fps : 25;
-    const double duration = v.duration_s > 0 ? v.duration_s : static_cast<double>(frames[0]) / fps;
-    for (const cluster::TimeRange& r :
-         cluster::split_video(duration, flags.max_tasks, borders.align_s)) {
-      const double to = std::min(r.to_s, duration);
-      m.tasks.push_back(
-          {videos, static_cast<int64_t>(std::llround((to - r.from_s) * fps)),
-           cluster::VideoSegment{r.from_s, r.to_s, r.from_s > 0 ? borders.warmup_s : 0}});
-    }
-  } else {
-    for (const cluster::InputRange& r : cluster::split_inputs(frames, flags.max_tasks))
-      m.tasks.push_back(
-          {{videos.begin() + r.begin, videos.begin() + r.end}, r.frames, std::nullopt});
+  ClusterJob job = plan_cluster_job(pipeline, request, run.plan, flags);
+  m.tasks = job.tasks;
+  if (job.plan) m.plan = cluster_plan_json(*job.plan, job.model);
+  if (!run.plan.quiet) {
+    if (job.plan)
+      std::cerr << fmt::format(
+          "llama: cluster plan ({}): {} task{} x {} cpu{}, predicted {:.1f}s, {} (llama explain "
+          "--cluster slurm shows the others)\n",
+          m.objective, job.plan->chosen.tasks, job.plan->chosen.tasks == 1 ? "" : "s",
+          flags.cpus_per_task, flags.cpus_per_task == 1 ? "" : "s", job.plan->chosen.latency_s,
+          cost_text(job.plan->chosen));
+    else
+      std::cerr << "llama: --static: " << m.tasks.size() << " task"
+                << (m.tasks.size() == 1 ? "" : "s")
+                << " (no profiles to size the job by; --max-tasks caps it)\n";
   }
 
   report::prepare_out_dir(m.out_dir);
@@ -173,6 +295,7 @@ int run_on_cluster(const ClusterRun& run, const ClusterFlags& flags) {
 
   cluster::MergeResult merged =
       cluster::merge_job(m, pipeline.spec, request.prices, watched.outcomes);
+  record_measured_overheads(run.plan.store_dir, flags.partition, merged.report);
   if (!run.plan.quiet) print_summary(merged.report);
   if (run.json) std::cout << merged.report.dump() << "\n";
   if (watched.cancelled) {

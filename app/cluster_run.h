@@ -7,7 +7,10 @@
 
 #include <CLI/CLI.hpp>
 
+#include "cluster/cluster_plan.h"
+#include "cluster/manifest.h"
 #include "planning.h"
+#include "video/video_reader.h"
 
 namespace llama::app {
 
@@ -33,6 +36,27 @@ struct ClusterRun {
   bool json = false;
   bool strict = false;
 };
+
+// The job's tasks for the task count the cluster planner chooses (cluster_plan.h): the plan
+// that chose it, with a task's pace from the fastest plan on one task's allocation (profiling
+// first, as llama run does) and the partition's measured overheads. With --static there are
+// no profiles to size by: --max-tasks tasks, and no plan.
+struct ClusterJob {
+  std::vector<cluster::TaskSpec> tasks;
+  std::optional<cluster::ClusterPlan> plan;
+  cluster::ClusterModel model;
+};
+ClusterJob plan_cluster_job(const graph::Pipeline& pipeline, PlanRequest& request,
+                            const PlanFlags& plan_flags, const ClusterFlags& flags);
+
+// The plan as report.json and `llama explain --cluster slurm --json` give it.
+nlohmann::json cluster_plan_json(const cluster::ClusterPlan& plan,
+                                 const cluster::ClusterModel& model);
+
+// The job split into (at most) `tasks` tasks: videos spread, or one video cut in segments.
+std::vector<cluster::TaskSpec> split_job(const spec::PipelineSpec& pipeline,
+                                         const std::vector<std::string>& videos,
+                                         const std::vector<video::VideoInfo>& infos, int tasks);
 
 int run_on_cluster(const ClusterRun& run, const ClusterFlags& cluster);
 

@@ -51,7 +51,8 @@ void write_manifest(const Manifest& m) {
               {"cpus_per_task", m.slurm.cpus_per_task},
               {"gpus_per_task", m.slurm.gpus_per_task}}},
             {"tasks", tasks},
-            {"submissions", submissions}};
+            {"submissions", submissions},
+            {"plan", m.plan}};
   fs::create_directories(fs::path(manifest_path(m.out_dir)).parent_path());
   write_json_file(manifest_path(m.out_dir), j);
 }
@@ -89,6 +90,7 @@ Manifest read_manifest(const std::string& out_dir) {
     for (const json& s2 : j.at("submissions"))
       m.submissions.push_back(
           {s2.at("job_id"), s2.at("tasks").get<std::vector<int>>(), s2.at("submitted_unix")});
+    m.plan = j.value("plan", json());
     return m;
   } catch (const json::exception& e) {
     throw Error(ExitCode::bad_input, path + ": not a llama cluster manifest (" + e.what() +

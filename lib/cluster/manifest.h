@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "cluster/slurm.h"
 
 namespace llama::cluster {
@@ -49,6 +51,9 @@ struct Manifest {
   SlurmOptions slurm;
   std::vector<TaskSpec> tasks;
   std::vector<Submission> submissions;
+  // The cluster plan that chose the task count (its prediction, for report.json); null for
+  // --static.
+  nlohmann::json plan;
 };
 
 std::string manifest_path(const std::string& out_dir);

@@ -171,6 +171,7 @@ json merged_report(const Manifest& m, const spec::PipelineSpec& pipeline,
                        {"partition", m.slurm.partition},
                        {"cpus_per_task", m.slurm.cpus_per_task},
                        {"gpus_per_task", m.slurm.gpus_per_task},
+                       {"plan", m.plan},
                        {"tasks", task_entries}};
   return report;
 }

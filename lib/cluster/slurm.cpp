@@ -1,5 +1,6 @@
 #include "cluster/slurm.h"
 
+#include <cstdlib>
 #include <sstream>
 
 #include "base/error.h"
@@ -63,6 +64,19 @@ void check_partition(const std::string& name) {
   for (const std::string& n : names) list += (list.empty() ? "" : ", ") + n;
   throw Error(ExitCode::usage, "--partition '" + name + "': the cluster has no such partition (" +
                                    (list.empty() ? "it has none" : "it has: " + list) + ")");
+}
+
+int partition_cpus(const std::string& partition) {
+  try {
+    const std::string name = partition.empty() ? partitions().at(0) : partition;
+    // %C: allocated/idle/other/total
+    ProcessResult r = slurm_command({"sinfo", "-h", "-p", name, "-o", "%C"});
+    size_t slash = r.out.rfind('/');
+    if (r.exit_code != 0 || slash == std::string::npos) return 0;
+    return std::atoi(r.out.c_str() + slash + 1);
+  } catch (const std::exception&) {
+    return 0;
+  }
 }
 
 std::string submit(const ArraySubmission& job, const SlurmOptions& options) {

@@ -40,6 +40,9 @@ std::vector<std::string> partitions();
 // Throws Error(usage) naming the partitions that exist when `name` is not one of them.
 void check_partition(const std::string& name);
 
+// CPUs of a partition ("" for the default) over all its nodes; 0 when sinfo cannot tell.
+int partition_cpus(const std::string& partition);
+
 // Submits and returns the job id. Throws Error(cluster) with sbatch's message.
 std::string submit(const ArraySubmission& job, const SlurmOptions& options);
 

@@ -84,6 +84,21 @@ expect_exit 0 "$llama" run --static "$repo/pipelines/face_blur.yaml" --out megam
   fail "face_blur.mp4 from 2 segments does not have every frame of Megamind.avi"
 json_check megamind/report.json 'len(r["cluster"]["tasks"]) == 2 and r["status"] == "complete"'
 
+# The planner sizes the job: explain shows the task counts it weighed, run uses its choice,
+# and the tasks' measured queue wait and start-up are kept for the next plan.
+expect_exit 0 "$llama" explain "$repo/pipelines/people_count.yaml" --input vtest.avi --slo 1h \
+  --cluster slurm --cpus-per-task 1 --max-tasks 4 --store store --json
+json_check "$out" 'r["chosen"]["tasks"] == 1 and len(r["curve"]) >= 2 and r["overhead_samples"] == 0'
+expect_exit 0 "$llama" run "$repo/pipelines/people_count.yaml" --input vtest.avi --objective fast \
+  --cluster slurm --cpus-per-task 1 --max-tasks 4 --store store --out planned
+expect_stderr_contains "llama: cluster plan (fast):"
+json_check planned/report.json 'r["status"] == "complete" and len(r["cluster"]["tasks"]) == r["cluster"]["plan"]["chosen"]["tasks"]'
+json_check planned/report.json 'r["cluster"]["plan"]["chosen"]["latency_s"] > 0 and r["cluster"]["plan"]["tasks_at_once"] == 2'
+json_check store/slurm/default.json 'len(r["startup_s"]) == len(r["queue_wait_s"]) > 0'
+expect_exit 0 "$llama" explain "$repo/pipelines/people_count.yaml" --input vtest.avi --slo 1h \
+  --cluster slurm --cpus-per-task 1 --max-tasks 4 --store store
+expect_stdout_contains "medians of"
+
 # A task cancelled while it runs (as a node failure or a preemption would end it) is
 # submitted again; the merged records are still the local run's.
 ( for _ in $(seq 600); do
