@@ -10,6 +10,7 @@
 #include <memory>
 
 #include "base/error.h"
+#include "cluster_sim.h"
 #include "commands.h"
 #include "graph/graph.h"
 #include "ops/registry.h"
@@ -80,6 +81,15 @@ int simulate(const SimulateOptions& options) {
   graph::Pipeline pipeline =
       graph::load_pipeline(options.pipeline, ops::builtin_registry().catalog());
   PlanRequest request = plan_request(options.plan, pipeline, options.pipeline, true);
+  if (options.pool.rfind("slurm:", 0) == 0) {
+    runtime::SimOptions so;
+    so.seed = options.seed;
+    so.failure_rate = options.fail;
+    so.feedback = !options.no_feedback;
+    so.duplicate_stragglers = !options.no_duplicates;
+    return simulate_slurm(pipeline, request, parse_slurm_pool(options.pool), options.frames, so,
+                          options.plan.store_dir, options.json);
+  }
   plan::JobModel model = job_model_for(pipeline, request, options.pool);
   if (options.frames > 0) model.video.frames = options.frames;
   const spec::LatencyTarget& slo = request.slo;
@@ -108,7 +118,8 @@ Command add_simulate_command(CLI::App& app) {
   CLI::Option* pipeline = sub->add_option("pipeline", options->pipeline, "pipeline YAML file");
   CLI::Option* slo = add_plan_flags(sub, options->plan);
   sub->add_option("--pool", options->pool,
-                  "the pool to simulate, e.g. cpus=64,gpus=4 (default: this machine)");
+                  "the pool to simulate, e.g. cpus=64,gpus=4 (default: this machine), or a Slurm "
+                  "job: slurm:tasks=100,cpus=16[,gpus=1,width=50,queue=5s,startup=20s]");
   sub->add_option("--frames", options->frames,
                   "frames in the job (default: the input's), e.g. 1000000")
       ->check(CLI::Range(1.0, 1e10));

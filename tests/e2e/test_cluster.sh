@@ -125,6 +125,28 @@ expect_stderr_contains "after 2 attempts"
 json_check broken/report.json 'r["status"] == "incomplete" and r["cluster"]["tasks"][0]["status"] == "complete"'
 jsonl_check broken/sightings.jsonl '"clips/c.avi" not in r["video"] and "clips/d.avi" not in r["video"]'
 
+# Ctrl-C while the tasks run: every task is cancelled, what finished is merged, exit 130.
+"$llama" run --static "$repo/pipelines/people_count.yaml" --input vtest.avi --out stopped \
+  --cluster slurm --max-tasks 3 --cpus-per-task 1 > /dev/null 2> stopped.err &
+pid=$!
+for _ in $(seq 300); do [[ -f stopped/cluster/task-0.json ]] && break; sleep 0.1; done
+kill -INT $pid
+rc=0; wait $pid || rc=$?
+[[ $rc == 130 ]] || { cat stopped.err >&2; fail "Ctrl-C on a cluster run exited $rc, not 130"; }
+grep -qF "the Slurm tasks were cancelled" stopped.err || fail "Ctrl-C: no word that the tasks were cancelled"
+json_check stopped/report.json 'r["status"] == "incomplete"'
+job=$(python3 -c 'import json; print(json.load(open("stopped/cluster/job.json"))["submissions"][0]["job_id"])')
+for _ in $(seq 100); do [[ -z $(squeue -h -j "$job" 2>/dev/null) ]] && break; sleep 0.1; done
+[[ -z $(squeue -h -j "$job" 2>/dev/null) ]] || fail "Ctrl-C left tasks of job $job in the queue"
+
+# A cluster this machine is not on: a long job on many tasks, from the profiles measured here.
+expect_exit 0 "$llama" simulate "$repo/pipelines/people_count.yaml" --input vtest.avi --store store \
+  --pool slurm:tasks=8,cpus=4,startup=3s,queue=1s --frames 36000 --json
+json_check "$out" 'r["tasks"] == 8 and [p["tasks"] for p in r["curve"]][:3] == [1, 2, 5] and r["startup_s"] == 3'
+json_check "$out" 'all(a["latency_s"] > b["latency_s"] and a["core_s"] < b["core_s"] for a, b in zip(r["curve"], r["curve"][1:]))'
+expect_exit 2 "$llama" simulate "$repo/pipelines/people_count.yaml" --pool slurm:tasks=0,cpus=4
+expect_stderr_contains "tasks and cpus must be at least 1"
+
 # Bad cluster flags and no Slurm: clear errors, distinct exit codes.
 expect_exit 2 "$llama" run --static "$repo/pipelines/people_count.yaml" --input clips --out p \
   --cluster slurm --partition nosuch
