@@ -6,6 +6,8 @@
 #include <cmath>
 #include <filesystem>
 #include <iostream>
+#include <map>
+#include <memory>
 
 #include <fmt/format.h>
 
@@ -71,15 +73,16 @@ std::string cost_text(const cluster::ClusterCandidate& c) {
 // Every finished task's queue wait and start-up, for the next plan on this partition.
 void record_measured_overheads(const std::string& store_dir, const std::string& partition,
                                const nlohmann::json& report) {
-  std::vector<double> queue, startup;
+  std::vector<cluster::TaskSample> samples;
   for (const nlohmann::json& t : report["cluster"]["tasks"])
     if (t.value("status", "") == "complete") {
-      queue.push_back(t.value("queue_wait_s", 0.0));
-      startup.push_back(t.value("startup_s", 0.0));
+      const double predicted = t.value("predicted_run_s", 0.0);
+      samples.push_back({t.value("queue_wait_s", 0.0), t.value("startup_s", 0.0),
+                         predicted > 0 ? t.value("run_s", 0.0) / predicted : 0.0});
     }
-  if (queue.empty()) return;
+  if (samples.empty()) return;
   try {
-    cluster::record_overheads(store_dir, partition, queue, startup);
+    cluster::record_overheads(store_dir, partition, samples);
   } catch (const Error& e) {
     std::cerr << "llama: warning: " << e.what() << " (the task overheads were not kept)\n";
   }
@@ -132,11 +135,9 @@ std::vector<cluster::TaskSpec> split_job(const spec::PipelineSpec& pipeline,
 nlohmann::json cluster_plan_json(const cluster::ClusterPlan& plan,
                                  const cluster::ClusterModel& model) {
   auto candidate = [](const cluster::ClusterCandidate& c) {
-    return nlohmann::json{{"tasks", c.tasks},
-                          {"latency_s", c.latency_s},
-                          {"core_s", c.core_s},
-                          {"gpu_s", c.gpu_s},
-                          {"usd", c.usd}};
+    return nlohmann::json{
+        {"tasks", c.tasks},   {"latency_s", c.latency_s}, {"longest_run_s", c.longest_run_s},
+        {"core_s", c.core_s}, {"gpu_s", c.gpu_s},         {"usd", c.usd}};
   };
   nlohmann::json curve = nlohmann::json::array();
   for (const cluster::ClusterCandidate& c : plan.curve) curve.push_back(candidate(c));
@@ -145,9 +146,9 @@ nlohmann::json cluster_plan_json(const cluster::ClusterPlan& plan,
           {"cheapest", candidate(plan.cheapest)},
           {"feasible", plan.feasible},
           {"curve", curve},
-          {"run_s_per_frame", model.run_s_per_frame},
           {"queue_s", model.overheads.queue_s},
           {"startup_s", model.overheads.startup_s},
+          {"run_ratio", model.overheads.run_ratio},
           {"overhead_samples", model.overheads.samples},
           {"tasks_at_once", model.tasks_at_once}};
 }
@@ -161,14 +162,30 @@ ClusterJob plan_cluster_job(const graph::Pipeline& pipeline, PlanRequest& reques
     job.tasks = split_job(pipeline.spec, videos, infos, flags.max_tasks);
     return job;
   }
-  // A task's pace: the fastest plan on one task's allocation, per frame of the job.
-  plan::JobModel model = job_model_for(
-      pipeline, request, fmt::format("cpus={},gpus={}", flags.cpus_per_task, flags.gpus_per_task));
-  plan::Plan fastest = plan::plan_job(model, plan::Objective::fast, request.slo);
   cluster::ClusterModel cm;
-  cm.run_s_per_frame =
-      model.video.frames > 0 ? fastest.predicted.latency_s / model.video.frames : 0;
   cm.overheads = cluster::read_overheads(plan_flags.store_dir, flags.partition);
+  // A task's run: the plan it will choose for its frames on one task's allocation, with its
+  // objective and (for slo) the SLO less what comes before and after it, as llama task gives.
+  auto model = std::make_shared<plan::JobModel>(job_model_for(
+      pipeline, request, fmt::format("cpus={},gpus={}", flags.cpus_per_task, flags.gpus_per_task)));
+  plan::Objective task_objective = request.objective;
+  spec::LatencyTarget task_slo;
+  if (task_objective == plan::Objective::slo && request.slo) {
+    const double left =
+        request.slo.seconds() - cm.overheads.queue_s - cm.overheads.startup_s - cm.merge_s;
+    if (left > 0.5) task_slo = spec::LatencyTarget(left);
+  }
+  if (task_objective == plan::Objective::slo && !task_slo) task_objective = plan::Objective::fast;
+  auto runs = std::make_shared<std::map<int64_t, double>>();  // by frames: a split repeats them
+  cm.task_run_s = [model, task_objective, task_slo, runs](int64_t frames) {
+    auto known = runs->find(frames);
+    if (known != runs->end()) return known->second;
+    plan::JobModel task = *model;
+    task.video.frames = static_cast<double>(frames);
+    const double run_s = plan::plan_job(task, task_objective, task_slo).predicted.latency_s;
+    (*runs)[frames] = run_s;
+    return run_s;
+  };
   cm.cpus_per_task = flags.cpus_per_task;
   cm.gpus_per_task = flags.gpus_per_task;
   const int cpus = cluster::partition_cpus(flags.partition);

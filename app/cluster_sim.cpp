@@ -117,7 +117,7 @@ int simulate_slurm(const graph::Pipeline& pipeline, PlanRequest& request, const 
     runtime::SimOptions so = options;
     so.scheduler.objective = plan::runtime_objective(plan);
     runtime::SimResult r = runtime::simulate(task, plan.choice, task_slo, so);
-    p.run_s = r.latency_s;
+    p.run_s = r.latency_s * overheads.run_ratio;  // the nodes' measured pace
     const double life = overheads.startup_s + r.latency_s;
     const int waves = pool.width > 0 ? (k + pool.width - 1) / pool.width : 1;
     p.latency_s = overheads.queue_s + waves * life + merge_s;

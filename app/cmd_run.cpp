@@ -162,12 +162,8 @@ int run(const RunOptions& options) {
   if (segment) {
     // The frame the previous segment's end left out is this one's first, never warm-up.
     exec_options.warmup_until_s = segment->from_s - video::timestamp_slack_s(po.shape->fps);
-    // The planner sizes the job by its frames: the segment's and its warm-up's.
-    const double start_s = std::max(0.0, segment->from_s - segment->warmup_s);
-    double frames = std::max(0.0, po.shape->frames - start_s * po.shape->fps);
-    if (std::isfinite(segment->to_s))
-      frames = std::min(frames, (segment->to_s - start_s) * po.shape->fps);
-    po.shape->frames = frames;
+    // The planner sizes the job from decode's start and end (plan::source_share), which
+    // apply_segment set: the segment's frames and its warm-up's.
   }
   exec_options.out_dir = options.out_dir.empty() ? "out/" + pipeline.spec.name : options.out_dir;
   report::prepare_out_dir(exec_options.out_dir);

@@ -17,8 +17,11 @@ ClusterCandidate predict(const ClusterModel& model, const std::vector<int64_t>& 
   ClusterCandidate c;
   c.tasks = static_cast<int>(frames.size());
   std::vector<double> life;  // each task's start-up and run
-  for (int64_t f : frames)
-    life.push_back(model.overheads.startup_s + model.run_s_per_frame * static_cast<double>(f));
+  for (int64_t f : frames) {
+    const double run_s = model.task_run_s(f) * model.overheads.run_ratio;
+    c.longest_run_s = std::max(c.longest_run_s, run_s);
+    life.push_back(model.overheads.startup_s + run_s);
+  }
   std::sort(life.begin(), life.end(), std::greater<>());
   const int slots = model.tasks_at_once > 0 ? std::min(model.tasks_at_once, c.tasks) : c.tasks;
   std::priority_queue<double, std::vector<double>, std::greater<>> free_at;

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -16,11 +17,14 @@ namespace llama::cluster {
 struct TaskOverheads {
   double queue_s = 1.0;    // submission to start
   double startup_s = 2.0;  // process start, profile and model load
+  double run_ratio = 1.0;  // a task's measured run over its plan's prediction
   int samples = 0;         // tasks measured; 0: the assumed defaults
 };
 
 struct ClusterModel {
-  double run_s_per_frame = 0;  // a task's run time per frame it reads (the fastest plan's)
+  // A task's run time for the frames it reads: the plan it will run (its objective, its part
+  // of the SLO) on one task's allocation, times overheads.run_ratio.
+  std::function<double(int64_t frames)> task_run_s;
   TaskOverheads overheads;
   int cpus_per_task = 1;
   int gpus_per_task = 0;
@@ -33,8 +37,9 @@ struct ClusterModel {
 
 struct ClusterCandidate {
   int tasks = 0;
-  double latency_s = 0;  // submission to the last task's end
-  double core_s = 0;     // allocated
+  double longest_run_s = 0;  // the longest task's run, start-up not included
+  double latency_s = 0;      // submission to the last task's end
+  double core_s = 0;         // allocated
   double gpu_s = 0;
   double usd = 0;
 };

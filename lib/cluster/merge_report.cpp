@@ -110,6 +110,10 @@ json merged_report(const Manifest& m, const spec::PipelineSpec& pipeline,
       entry["queue_wait_s"] = std::max(0.0, record->started_unix - submitted);
       entry["startup_s"] = std::max(0.0, elapsed - run_s);
       entry["run_s"] = run_s;
+      // What the task's own plan predicted for its run (none for --static).
+      const json& plan = has_report ? report.value("plan", json()) : json();
+      if (plan.is_object() && plan.contains("predicted"))
+        entry["predicted_run_s"] = plan["predicted"].value("latency_s", 0.0);
       entry["elapsed_s"] = elapsed;
       entry["core_s"] = elapsed * m.slurm.cpus_per_task;
       entry["gpu_s"] = elapsed * m.slurm.gpus_per_task;

@@ -24,17 +24,21 @@ double median(std::vector<double> v) {
   return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
+std::vector<double> samples(const json& j, const char* key) {
+  return j.contains(key) ? j[key].get<std::vector<double>>() : std::vector<double>{};
+}
+
 }  // namespace
 
 TaskOverheads read_overheads(const std::string& store_dir, const std::string& partition) {
   TaskOverheads o;
   try {
     json j = read_json_file(path_of(store_dir, partition));
-    auto queue = j.at("queue_wait_s").get<std::vector<double>>();
-    auto startup = j.at("startup_s").get<std::vector<double>>();
-    if (queue.empty() || startup.empty()) return o;
-    o.queue_s = median(queue);
-    o.startup_s = median(startup);
+    std::vector<double> queue = samples(j, "queue_wait_s"), startup = samples(j, "startup_s"),
+                        ratio = samples(j, "run_ratio");
+    if (!queue.empty()) o.queue_s = median(queue);
+    if (!startup.empty()) o.startup_s = median(startup);
+    if (!ratio.empty()) o.run_ratio = median(ratio);
     o.samples = static_cast<int>(startup.size());
   } catch (const std::exception&) {
   }
@@ -42,28 +46,30 @@ TaskOverheads read_overheads(const std::string& store_dir, const std::string& pa
 }
 
 void record_overheads(const std::string& store_dir, const std::string& partition,
-                      const std::vector<double>& queue_s, const std::vector<double>& startup_s) {
+                      const std::vector<TaskSample>& tasks) {
   const std::string path = path_of(store_dir, partition);
-  std::vector<double> queue, startup;
+  std::vector<double> queue, startup, ratio;
   try {
     json j = read_json_file(path);
-    queue = j.at("queue_wait_s").get<std::vector<double>>();
-    startup = j.at("startup_s").get<std::vector<double>>();
+    queue = samples(j, "queue_wait_s");
+    startup = samples(j, "startup_s");
+    ratio = samples(j, "run_ratio");
   } catch (const std::exception&) {
     // none yet, or damaged: start again
   }
-  queue.insert(queue.end(), queue_s.begin(), queue_s.end());
-  startup.insert(startup.end(), startup_s.begin(), startup_s.end());
-  auto keep_last = [](std::vector<double>& v) {
-    if (v.size() > kMaxSamples) v.erase(v.begin(), v.end() - kMaxSamples);
-  };
-  keep_last(queue);
-  keep_last(startup);
+  for (const TaskSample& t : tasks) {
+    queue.push_back(t.queue_s);
+    startup.push_back(t.startup_s);
+    if (t.run_ratio > 0) ratio.push_back(t.run_ratio);
+  }
+  for (std::vector<double>* v : {&queue, &startup, &ratio})
+    if (v->size() > kMaxSamples) v->erase(v->begin(), v->end() - kMaxSamples);
   std::error_code ec;
   fs::create_directories(fs::path(path).parent_path(), ec);
   write_json_file(path, {{"partition", partition.empty() ? "default" : partition},
                          {"queue_wait_s", queue},
-                         {"startup_s", startup}});
+                         {"startup_s", startup},
+                         {"run_ratio", ratio}});
 }
 
 }  // namespace llama::cluster

@@ -184,6 +184,21 @@ JobModel build_job_model(const graph::Pipeline& pipeline,
         }
       op.choices.push_back(std::move(c));
     }
+    // A config wanting more threads than the pool has cores runs on the cores there are
+    // (ops::cap_torch_threads), slower than its profile says: leave it out while another fits.
+    auto too_wide = [&](const Choice& c) { return c.held.cores > std::max(1, pool.cpus); };
+    if (!std::all_of(op.choices.begin(), op.choices.end(), too_wide)) {
+      op.choices.erase(std::remove_if(op.choices.begin(), op.choices.end(), too_wide),
+                       op.choices.end());
+      for (size_t k = 0; k < op.choices.size(); ++k) {  // families index the kept choices
+        op.choices[k].family = static_cast<int>(k);
+        for (size_t e = 0; e < k; ++e)
+          if (profile::same_but_batch(op.choices[e].config, op.choices[k].config)) {
+            op.choices[k].family = op.choices[e].family;
+            break;
+          }
+      }
+    }
   }
 
   model.paths = paths_of_running(graph, index_of_node);

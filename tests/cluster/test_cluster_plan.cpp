@@ -10,8 +10,9 @@ namespace {
 
 cluster::ClusterModel model() {
   cluster::ClusterModel m;
-  m.run_s_per_frame = 0.01;  // 100 frames a second
-  m.overheads = {1.0, 2.0, 0};
+  m.task_run_s = [](int64_t frames) { return 0.01 * static_cast<double>(frames); };
+  m.overheads.queue_s = 1.0;
+  m.overheads.startup_s = 2.0;
   m.cpus_per_task = 2;
   m.core_second_usd = 0.001;
   m.merge_s = 0;
@@ -57,6 +58,12 @@ TEST_CASE("slo takes the cheapest task count that meets it; fast the fewest that
   CHECK(tight.chosen.tasks == 6);
 }
 
+TEST_CASE("the nodes' measured pace scales every task's run") {
+  cluster::ClusterModel m = model();
+  m.overheads.run_ratio = 1.5;
+  CHECK(cluster::predict(m, {1000}).latency_s == doctest::Approx(1 + 2 + 15));
+}
+
 TEST_CASE("when start-up outweighs the work, more tasks do not help and fast says so") {
   cluster::ClusterModel m = model();
   m.overheads.startup_s = 30;
@@ -71,15 +78,16 @@ TEST_CASE("overheads: assumed until measured, then the medians of the last tasks
   cluster::TaskOverheads none = cluster::read_overheads(store, "debug");
   CHECK(none.samples == 0);
   CHECK(none.startup_s == doctest::Approx(2.0));
-  cluster::record_overheads(store, "debug", {1.0, 3.0}, {0.5, 0.7});
-  cluster::record_overheads(store, "debug", {2.0}, {0.9});
+  cluster::record_overheads(store, "debug", {{1.0, 0.5, 1.2}, {3.0, 0.7, 0}});
+  cluster::record_overheads(store, "debug", {{2.0, 0.9, 1.4}});
   cluster::TaskOverheads o = cluster::read_overheads(store, "debug");
   CHECK(o.samples == 3);
   CHECK(o.queue_s == doctest::Approx(2.0));
   CHECK(o.startup_s == doctest::Approx(0.7));
+  CHECK(o.run_ratio == doctest::Approx(1.3));  // a run without a prediction does not count
   CHECK(cluster::read_overheads(store, "batch").samples == 0);  // per partition
-  std::vector<double> many(cluster::kMaxSamples + 10, 5.0);
-  cluster::record_overheads(store, "debug", many, many);
+  std::vector<cluster::TaskSample> many(cluster::kMaxSamples + 10, {5.0, 5.0, 2.0});
+  cluster::record_overheads(store, "debug", many);
   CHECK(cluster::read_overheads(store, "debug").samples == cluster::kMaxSamples);
   CHECK(cluster::read_overheads(store, "debug").startup_s == doctest::Approx(5.0));
 }

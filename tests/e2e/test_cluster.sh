@@ -77,6 +77,12 @@ assert len(pairs) == len({a for a, _ in pairs}) == len({b for _, b in pairs}), \
 print(f"{len(cut)} sightings, {len(pairs)} tracks alike", file=sys.stderr)
 PY
 
+# llama merge by hand gives the same files again.
+cp cut/sightings.jsonl sightings.before && rm cut/sightings.jsonl cut/people_counts.jsonl
+expect_exit 0 "$llama" merge cut --quiet
+cmp -s cut/sightings.jsonl sightings.before || fail "llama merge by hand: sightings differ"
+cmp -s whole/people_counts.jsonl cut/people_counts.jsonl || fail "llama merge by hand: counts differ"
+
 # face_blur on Megamind.avi in 2 segments: one mp4, every frame once.
 expect_exit 0 "$llama" run --static "$repo/pipelines/face_blur.yaml" --out megamind \
   --cluster slurm --max-tasks 2 --cpus-per-task 1 --quiet
@@ -98,6 +104,13 @@ json_check store/slurm/default.json 'len(r["startup_s"]) == len(r["queue_wait_s"
 expect_exit 0 "$llama" explain "$repo/pipelines/people_count.yaml" --input vtest.avi --slo 1h \
   --cluster slurm --cpus-per-task 1 --max-tasks 4 --store store
 expect_stdout_contains "medians of"
+
+# GPUs are asked of Slurm (gres) and billed for each task's life; the local cluster's are
+# stand-ins (character devices), so the tasks run on their cpus.
+expect_exit 0 "$llama" run --static "$repo/pipelines/face_blur.yaml" --input faces --out gpu \
+  --cluster slurm --max-tasks 2 --cpus-per-task 1 --gpus-per-task 1 --quiet
+json_check gpu/report.json 'r["cluster"]["gpus_per_task"] == 1 and r["cost"]["gpu_s"] > 0'
+json_check gpu/report.json 'all(t["gpu_s"] == t["elapsed_s"] for t in r["cluster"]["tasks"])'
 
 # A task cancelled while it runs (as a node failure or a preemption would end it) is
 # submitted again; the merged records are still the local run's.
