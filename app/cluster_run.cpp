@@ -164,25 +164,18 @@ ClusterJob plan_cluster_job(const graph::Pipeline& pipeline, PlanRequest& reques
   }
   cluster::ClusterModel cm;
   cm.overheads = cluster::read_overheads(plan_flags.store_dir, flags.partition);
-  // A task's run: the plan it will choose for its frames on one task's allocation, with its
-  // objective and (for slo) the SLO less what comes before and after it, as llama task gives.
+  // A task's run: the fastest plan for its frames on one task's allocation, which every task
+  // runs (llama task: the allocation is paid for whole, so the fastest run is the cheapest).
   auto model = std::make_shared<plan::JobModel>(job_model_for(
       pipeline, request, fmt::format("cpus={},gpus={}", flags.cpus_per_task, flags.gpus_per_task)));
-  plan::Objective task_objective = request.objective;
-  spec::LatencyTarget task_slo;
-  if (task_objective == plan::Objective::slo && request.slo) {
-    const double left =
-        request.slo.seconds() - cm.overheads.queue_s - cm.overheads.startup_s - cm.merge_s;
-    if (left > 0.5) task_slo = spec::LatencyTarget(left);
-  }
-  if (task_objective == plan::Objective::slo && !task_slo) task_objective = plan::Objective::fast;
   auto runs = std::make_shared<std::map<int64_t, double>>();  // by frames: a split repeats them
-  cm.task_run_s = [model, task_objective, task_slo, runs](int64_t frames) {
+  cm.task_run_s = [model, runs](int64_t frames) {
     auto known = runs->find(frames);
     if (known != runs->end()) return known->second;
     plan::JobModel task = *model;
     task.video.frames = static_cast<double>(frames);
-    const double run_s = plan::plan_job(task, task_objective, task_slo).predicted.latency_s;
+    const double run_s =
+        plan::plan_job(task, plan::Objective::fast, spec::LatencyTarget()).predicted.latency_s;
     (*runs)[frames] = run_s;
     return run_s;
   };
@@ -311,7 +304,7 @@ int run_on_cluster(const ClusterRun& run, const ClusterFlags& flags) {
   if (show_progress) std::cerr << "\r\033[K" << std::flush;
 
   cluster::MergeResult merged =
-      cluster::merge_job(m, pipeline.spec, request.prices, watched.outcomes);
+      cluster::merge_job(m, pipeline.spec, request.prices, watched.outcomes, true);
   record_measured_overheads(run.plan.store_dir, flags.partition, merged.report);
   if (!run.plan.quiet) print_summary(merged.report);
   if (run.json) std::cout << merged.report.dump() << "\n";

@@ -105,18 +105,11 @@ int simulate_slurm(const graph::Pipeline& pipeline, PlanRequest& request, const 
         std::ceil(std::min(job_frames, job_frames / k + (k > 1 ? warmup_frames : 0))));
     plan::JobModel task = model;
     task.video.frames = static_cast<double>(p.frames_per_task);
-    // A task's deadline is what is left of the SLO once it starts (llama task does the same).
-    spec::LatencyTarget task_slo;
-    if (request.slo) {
-      const double left = request.slo.seconds() - overheads.queue_s - overheads.startup_s - merge_s;
-      if (left > 0.5) task_slo = spec::LatencyTarget(left);
-    }
-    plan::Objective objective = request.objective;
-    if (objective == plan::Objective::slo && !task_slo) objective = plan::Objective::fast;
-    plan::Plan plan = plan::plan_job(task, objective, task_slo);
+    // Every task runs the fast plan on its allocation, as llama task does.
+    plan::Plan plan = plan::plan_job(task, plan::Objective::fast, spec::LatencyTarget());
     runtime::SimOptions so = options;
-    so.scheduler.objective = plan::runtime_objective(plan);
-    runtime::SimResult r = runtime::simulate(task, plan.choice, task_slo, so);
+    so.scheduler.objective = plan::Objective::fast;
+    runtime::SimResult r = runtime::simulate(task, plan.choice, spec::LatencyTarget(), so);
     p.run_s = r.latency_s * overheads.run_ratio;  // the nodes' measured pace
     const double life = overheads.startup_s + r.latency_s;
     const int waves = pool.width > 0 ? (k + pool.width - 1) / pool.width : 1;
@@ -134,6 +127,11 @@ int simulate_slurm(const graph::Pipeline& pipeline, PlanRequest& request, const 
   const Point& cheapest = *std::min_element(curve.begin(), curve.end(), [](auto& a, auto& b) {
     return a.core_s + a.gpu_s < b.core_s + b.gpu_s;
   });
+  // What --objective slo would run: the cheapest count that meets the SLO.
+  const Point* meets = nullptr;
+  for (const Point& p : curve)
+    if (request.slo && p.met && (!meets || p.core_s + p.gpu_s < meets->core_s + meets->gpu_s))
+      meets = &p;
 
   if (json) {
     nlohmann::json points = nlohmann::json::array();
@@ -163,6 +161,8 @@ int simulate_slurm(const graph::Pipeline& pipeline, PlanRequest& request, const 
                                 {"gpu_s", asked.gpu_s},
                                 {"fastest_tasks", fastest.tasks},
                                 {"cheapest_tasks", cheapest.tasks},
+                                {"slo_tasks",
+                                 meets ? nlohmann::json(meets->tasks) : nlohmann::json(nullptr)},
                                 {"curve", points}}
                      .dump(2)
               << "\n";
@@ -192,6 +192,7 @@ int simulate_slurm(const graph::Pipeline& pipeline, PlanRequest& request, const 
     std::string marks;
     if (p.tasks == fastest.tasks) marks += " (fast)";
     if (p.tasks == cheapest.tasks) marks += " (cheap)";
+    if (meets && p.tasks == meets->tasks) marks += " (slo)";
     if (p.tasks == pool.tasks) marks += " <- asked";
     if (!p.met) marks += " misses the SLO";
     std::cout << fmt::format("  {:>5}  {:>11}  {:>7.1f}s  {:>7.1f}s  {:>11.0f}  {}{}\n", p.tasks,

@@ -1,6 +1,7 @@
 // llama simulate PIPELINE --pool slurm:tasks=N,cpus=C[,...]: a Slurm job this machine is not
 // on. Each task count's tasks (the job's frames cut evenly, each after the first with its
-// warm-up) are played through the runtime core on a virtual clock, on one task's cpus; the
+// warm-up) are played through the runtime core on a virtual clock, on one task's cpus, at
+// the fast plan every task runs; the
 // cluster adds queue wait, start-up (the partition's measured medians, or as given), waves
 // past the partition's width, and the merge. Prints the latency and allocated cost of N tasks
 // and the curve from the fastest count to the cheapest.

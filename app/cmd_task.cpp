@@ -1,7 +1,7 @@
 // llama task OUT: one task of a cluster job, as Slurm runs it (`llama run --cluster slurm`
-// submits it; hidden from --help). Runs `llama run` on the task's videos into OUT/tasks/N,
-// with what is left of the job's SLO as its own, and records on OUT/cluster/task-N.json when
-// it started, when it ended and how.
+// submits it; hidden from --help). Runs `llama run --objective fast` on the task's videos
+// into OUT/tasks/N, and records on OUT/cluster/task-N.json when it started, when it ended
+// and how.
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -29,9 +29,6 @@ double now_unix() {
   return duration<double>(system_clock::now().time_since_epoch()).count();
 }
 
-// Left for the merge after the last task: reading and concatenating the tasks' records.
-constexpr double kMergeReserveS = 1.0;
-
 int task_index(int flag) {
   if (flag >= 0) return flag;
   const char* id = std::getenv("SLURM_ARRAY_TASK_ID");
@@ -42,7 +39,7 @@ int task_index(int flag) {
   return std::atoi(id);
 }
 
-std::vector<std::string> run_argv(const cluster::Manifest& m, int task, double started_unix) {
+std::vector<std::string> run_argv(const cluster::Manifest& m, int task) {
   std::vector<std::string> argv = {m.llama, "run", m.pipeline};
   const cluster::TaskSpec& spec = m.tasks[task];
   for (const std::string& input : spec.inputs) argv.insert(argv.end(), {"--input", input});
@@ -57,16 +54,10 @@ std::vector<std::string> run_argv(const cluster::Manifest& m, int task, double s
   argv.insert(argv.end(), {"--out", cluster::task_dir(m.out_dir, task), "--resume", "--quiet",
                            "--workers", cpus ? cpus : std::to_string(m.slurm.cpus_per_task)});
   argv.insert(argv.end(), m.run_args.begin(), m.run_args.end());
-  if (m.objective == "fast" || m.objective == "cheap") {
-    argv.insert(argv.end(), {"--objective", m.objective});
-  } else if (m.objective == "slo" && m.slo_s) {
-    // Every task's deadline is the job's: what is left of the SLO once it starts.
-    const double left = *m.slo_s - (started_unix - m.submitted_unix) - kMergeReserveS;
-    if (left > 0.5)
-      argv.insert(argv.end(), {"--slo", fmt::format("{:.3f}s", left)});
-    else
-      argv.insert(argv.end(), {"--objective", "fast"});
-  }
+  // A task holds its cpus (and GPUs) for its whole life, so its cheapest run is its fastest:
+  // every objective runs the fast plan on the allocation. The job's SLO and objective chose
+  // the task count (cluster_plan.h).
+  if (m.objective != "static") argv.insert(argv.end(), {"--objective", "fast"});
   return argv;
 }
 
@@ -81,7 +72,7 @@ int run_task(const std::string& out_dir, int task_flag) {
   cluster::TaskRecord record{task, host, now_unix(), 0, -1};
   cluster::write_task_record(m.out_dir, record);
 
-  std::vector<std::string> argv = run_argv(m, task, record.started_unix);
+  std::vector<std::string> argv = run_argv(m, task);
   std::vector<char*> args;
   for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);

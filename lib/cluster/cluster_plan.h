@@ -31,8 +31,8 @@ struct ClusterModel {
   int tasks_at_once = 0;  // the partition's cpus / cpus per task; 0: not known (no limit)
   double core_second_usd = 0;
   double gpu_second_usd = 0;
-  // After the last task: squeue is polled each second, then the merge.
-  double merge_s = 1.0;
+  // After the last task: half a poll of squeue (once a second) on average, then the merge.
+  double merge_s = 0.6;
 };
 
 struct ClusterCandidate {

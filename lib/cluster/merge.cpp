@@ -102,7 +102,7 @@ void link_or_copy(const fs::path& from, const fs::path& to) {
 
 MergeResult merge_job(const Manifest& m, const spec::PipelineSpec& pipeline,
                       const std::optional<spec::PriceSheet>& prices,
-                      const std::vector<TaskOutcome>& outcomes) {
+                      const std::vector<TaskOutcome>& outcomes, bool ends_now) {
   const int tasks = static_cast<int>(m.tasks.size());
   std::vector<json> reports(tasks);
   for (int t = 0; t < tasks; ++t) {
@@ -173,7 +173,7 @@ MergeResult merge_job(const Manifest& m, const spec::PipelineSpec& pipeline,
   }
 
   MergeResult result;
-  result.report = merged_report(m, pipeline, prices, reports, outcomes);
+  result.report = merged_report(m, pipeline, prices, reports, outcomes, ends_now);
   result.complete = result.report.value("complete", false);
   for (const json& task : result.report["cluster"]["tasks"])
     if (task.value("status", "") != "complete") result.unfinished.push_back(task["task"]);

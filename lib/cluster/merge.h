@@ -28,8 +28,10 @@ struct TaskOutcome {
 
 // Reads the tasks' folders and records (never changes them) and writes OUT's. A task that
 // did not finish still gives what it flushed; the report then says incomplete and names it.
+// `ends_now`: the job ends with this merge (llama run --cluster), so its wall_s runs until
+// the merge is done, the last poll included; else (llama merge by hand) to the last task's end.
 MergeResult merge_job(const Manifest& manifest, const spec::PipelineSpec& pipeline,
                       const std::optional<spec::PriceSheet>& prices,
-                      const std::vector<TaskOutcome>& outcomes = {});
+                      const std::vector<TaskOutcome>& outcomes = {}, bool ends_now = false);
 
 }  // namespace llama::cluster

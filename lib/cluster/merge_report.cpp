@@ -1,6 +1,7 @@
 #include "cluster/merge_report.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 
 #include <fmt/format.h>
@@ -68,7 +69,7 @@ std::string describe(const TaskSpec& task) {
 
 json merged_report(const Manifest& m, const spec::PipelineSpec& pipeline,
                    const std::optional<spec::PriceSheet>& prices, const std::vector<json>& reports,
-                   const std::vector<TaskOutcome>& outcomes) {
+                   const std::vector<TaskOutcome>& outcomes, bool ends_now) {
   const int tasks = static_cast<int>(m.tasks.size());
   json task_entries = json::array(), videos = json::array(), busy_cost;
   double ended = m.submitted_unix, core_s = 0, gpu_s = 0;
@@ -140,6 +141,9 @@ json merged_report(const Manifest& m, const spec::PipelineSpec& pipeline,
     task_entries.push_back(entry);
   }
 
+  if (ends_now)
+    ended =
+        std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
   const double wall_s = std::max(0.0, ended - m.submitted_unix);
   json usd = nullptr;
   if (prices) usd = core_s * prices->core_second + gpu_s * prices->gpu_second;

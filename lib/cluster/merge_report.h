@@ -23,6 +23,6 @@ std::string describe(const TaskSpec& task);
 nlohmann::json merged_report(const Manifest& manifest, const spec::PipelineSpec& pipeline,
                              const std::optional<spec::PriceSheet>& prices,
                              const std::vector<nlohmann::json>& reports,
-                             const std::vector<TaskOutcome>& outcomes);
+                             const std::vector<TaskOutcome>& outcomes, bool ends_now);
 
 }  // namespace llama::cluster
