@@ -2,7 +2,6 @@
 
 #include <unistd.h>
 
-#include <chrono>
 #include <cmath>
 #include <filesystem>
 #include <iostream>
@@ -30,11 +29,6 @@ namespace llama::app {
 namespace fs = std::filesystem;
 
 namespace {
-
-double now_unix() {
-  using namespace std::chrono;
-  return duration<double>(system_clock::now().time_since_epoch()).count();
-}
 
 // Frames of each video for the split: the container's count, else duration x rate.
 std::vector<int64_t> frames_of(const std::vector<video::VideoInfo>& infos) {
@@ -276,7 +270,7 @@ int run_on_cluster(const ClusterRun& run, const ClusterFlags& flags) {
     fs::remove_all(fs::path(m.out_dir) / "cluster");
     fs::remove_all(fs::path(m.out_dir) / "tasks");
   }
-  m.submitted_unix = now_unix();
+  m.submitted_unix = cluster::now_unix();
   cluster::submit_job(m);
   if (!run.plan.quiet)
     std::cerr << fmt::format(

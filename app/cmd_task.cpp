@@ -7,7 +7,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <chrono>
 #include <cmath>
 #include <cstdlib>
 #include <iostream>
@@ -23,11 +22,6 @@ extern char** environ;
 namespace llama::app {
 
 namespace {
-
-double now_unix() {
-  using namespace std::chrono;
-  return duration<double>(system_clock::now().time_since_epoch()).count();
-}
 
 int task_index(int flag) {
   if (flag >= 0) return flag;
@@ -69,7 +63,7 @@ int run_task(const std::string& out_dir, int task_flag) {
                                              out_dir, m.tasks.size() - 1));
   char host[256] = "";
   gethostname(host, sizeof host - 1);
-  cluster::TaskRecord record{task, host, now_unix(), 0, -1};
+  cluster::TaskRecord record{task, host, cluster::now_unix(), 0, -1};
   cluster::write_task_record(m.out_dir, record);
 
   std::vector<std::string> argv = run_argv(m, task);
@@ -99,7 +93,7 @@ int run_task(const std::string& out_dir, int task_flag) {
   while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
   record.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  record.ended_unix = now_unix();
+  record.ended_unix = cluster::now_unix();
   cluster::write_task_record(m.out_dir, record);
   return record.exit_code;
 }

@@ -15,11 +15,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-double now_unix() {
-  using namespace std::chrono;
-  return duration<double>(system_clock::now().time_since_epoch()).count();
-}
-
 // The script every task runs: its arguments, unchanged. No user string is ever inside it, so
 // no shell reads a file name.
 constexpr const char* kScript = "#!/bin/sh\n# llama: runs this task's `llama task`.\nexec \"$@\"\n";

@@ -1,5 +1,6 @@
 #include "cluster/manifest.h"
 
+#include <chrono>
 #include <cmath>
 #include <filesystem>
 
@@ -12,6 +13,11 @@ namespace llama::cluster {
 
 namespace fs = std::filesystem;
 using nlohmann::json;
+
+double now_unix() {
+  using namespace std::chrono;
+  return duration<double>(system_clock::now().time_since_epoch()).count();
+}
 
 std::string manifest_path(const std::string& out_dir) {
   return (fs::path(out_dir) / "cluster" / "job.json").string();

@@ -56,6 +56,10 @@ struct Manifest {
   nlohmann::json plan;
 };
 
+// Seconds since the epoch: the clock of every time in the manifest and the task records
+// (tasks run on other machines, so a steady clock would not compare).
+double now_unix();
+
 std::string manifest_path(const std::string& out_dir);
 std::string task_dir(const std::string& out_dir, int task);
 

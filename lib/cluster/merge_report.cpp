@@ -1,7 +1,6 @@
 #include "cluster/merge_report.h"
 
 #include <algorithm>
-#include <chrono>
 #include <cmath>
 
 #include <fmt/format.h>
@@ -141,9 +140,7 @@ json merged_report(const Manifest& m, const spec::PipelineSpec& pipeline,
     task_entries.push_back(entry);
   }
 
-  if (ends_now)
-    ended =
-        std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+  if (ends_now) ended = now_unix();
   const double wall_s = std::max(0.0, ended - m.submitted_unix);
   json usd = nullptr;
   if (prices) usd = core_s * prices->core_second + gpu_s * prices->gpu_second;
