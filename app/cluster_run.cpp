@@ -20,6 +20,7 @@
 #include "cluster/split.h"
 #include "ops/registry.h"
 #include "plan/planner.h"
+#include "report/html_report.h"
 #include "report/out_dir.h"
 #include "stop_signals.h"
 #include "video/video_probe.h"
@@ -300,6 +301,8 @@ int run_on_cluster(const ClusterRun& run, const ClusterFlags& flags) {
   cluster::MergeResult merged =
       cluster::merge_job(m, pipeline.spec, request.prices, watched.outcomes, true);
   record_measured_overheads(run.plan.store_dir, flags.partition, merged.report);
+  report::write_html_report((fs::path(m.out_dir) / "report.html").string(),
+                            report::build_html_report(merged.report, nullptr));
   if (!run.plan.quiet) print_summary(merged.report);
   if (run.json) std::cout << merged.report.dump() << "\n";
   if (watched.cancelled) {

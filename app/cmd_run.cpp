@@ -18,6 +18,7 @@
 #include "ops/torch_threads.h"
 #include "plan_view.h"
 #include "planning.h"
+#include "report/html_report.h"
 #include "report/out_dir.h"
 #include "report/run_report.h"
 #include "report/trace.h"
@@ -234,9 +235,12 @@ int run(const RunOptions& options) {
           model.video.frames * model.ops[i].choices[exec_options.initial[i]].source_share;
 
   // The progress line: a terminal only (a log full of \r is unreadable), never under --quiet.
+  // report.html's pace chart draws the same samples, so they are always kept.
   bool show_progress = !options.plan.quiet && isatty(STDERR_FILENO);
-  if (show_progress)
-    exec_options.on_progress = [&](const exec::RunProgress& p) {
+  std::vector<std::pair<double, int64_t>> pace;
+  exec_options.on_progress = [&](const exec::RunProgress& p) {
+      pace.emplace_back(p.elapsed_s, p.frames);
+      if (!show_progress) return;
       plan::Cost cost{p.core_s, p.gpu_s, 0};
       if (prices)
         cost.dollars =
@@ -260,16 +264,21 @@ int run(const RunOptions& options) {
   nlohmann::json report = report::build_report(info, result);
   // llama explain --hindsight OUT finds the trace, and the journal in it, from here.
   if (!options.trace.empty()) report["trace"] = std::filesystem::absolute(options.trace).string();
+  report["progress"] = report::progress_samples(pace, result.wall_s);
+  nlohmann::json trace;
+  if (!options.trace.empty()) trace = report::build_trace(pipeline.spec.name, result);
   try {
     report::write_report(report_path, report);
+    report::write_html_report(
+        (std::filesystem::path(exec_options.out_dir) / "report.html").string(),
+        report::build_html_report(report, trace.is_null() ? nullptr : &trace));
   } catch (const Error&) {
     // Often the same full disk stopped the run: its own error says where, so say it too.
     if (!result.complete) std::cerr << "llama: " << result.error << "\n";
     throw;
   }
   if (result.complete) end_job(exec_options.out_dir);
-  if (!options.trace.empty())
-    report::write_trace(options.trace, report::build_trace(pipeline.spec.name, result));
+  if (!options.trace.empty()) report::write_trace(options.trace, trace);
 
   bool truncated = false;
   for (const auto& v : result.videos) truncated = truncated || v.truncated;

@@ -17,6 +17,7 @@ Command add_profile_command(CLI::App& app);
 Command add_explain_command(CLI::App& app);
 Command add_simulate_command(CLI::App& app);
 Command add_merge_command(CLI::App& app);
+Command add_report_command(CLI::App& app);
 Command add_task_command(CLI::App& app);
 
 }  // namespace llama::app

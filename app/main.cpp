@@ -43,6 +43,7 @@ int main(int argc, char** argv) {
   add(llama::app::add_explain_command);
   add(llama::app::add_simulate_command);
   add(llama::app::add_merge_command);
+  add(llama::app::add_report_command);
   add(llama::app::add_task_command);
 
   try {
