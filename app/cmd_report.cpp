@@ -30,8 +30,9 @@ int report_command(const ReportOptions& options) {
   namespace fs = std::filesystem;
   const fs::path json_path = fs::path(options.out_dir) / "report.json";
   if (!fs::exists(json_path))
-    throw Error(ExitCode::bad_input, options.out_dir + ": holds no report.json (is it the --out "
-                                                       "of a llama run?)");
+    throw Error(ExitCode::bad_input, options.out_dir +
+                                         ": holds no report.json (is it the --out "
+                                         "of a llama run?)");
   nlohmann::json report = read_json(json_path.string(), "the run's report");
   nlohmann::json trace;
   if (report.contains("trace") && report["trace"].is_string()) {
@@ -46,7 +47,8 @@ int report_command(const ReportOptions& options) {
   const fs::path html = fs::path(options.out_dir) / "report.html";
   report::write_html_report(html.string(),
                             report::build_html_report(report, trace.is_null() ? nullptr : &trace));
-  if (options.open) std::cout << "file://" << fs::absolute(html).lexically_normal().string() << "\n";
+  if (options.open)
+    std::cout << "file://" << fs::absolute(html).lexically_normal().string() << "\n";
   return 0;
 }
 
@@ -54,8 +56,8 @@ int report_command(const ReportOptions& options) {
 
 Command add_report_command(CLI::App& app) {
   auto options = std::make_shared<ReportOptions>();
-  CLI::App* sub =
-      app.add_subcommand("report", "Write OUT/report.html again from OUT/report.json and the trace");
+  CLI::App* sub = app.add_subcommand(
+      "report", "Write OUT/report.html again from OUT/report.json and the trace");
   sub->add_option("out", options->out_dir, "a run's --out folder")->required();
   sub->add_flag("--open", options->open, "print the page's file:// URL on stdout");
   return [options] { return report_command(*options); };

@@ -239,17 +239,17 @@ int run(const RunOptions& options) {
   bool show_progress = !options.plan.quiet && isatty(STDERR_FILENO);
   std::vector<std::pair<double, int64_t>> pace;
   exec_options.on_progress = [&](const exec::RunProgress& p) {
-      pace.emplace_back(p.elapsed_s, p.frames);
-      if (!show_progress) return;
-      plan::Cost cost{p.core_s, p.gpu_s, 0};
-      if (prices)
-        cost.dollars =
-            p.core_s * prices->core_second + p.gpu_s * prices->gpu_second_for(info.gpu_name);
-      std::cerr << fmt::format("\r\033[K{}/{:.0f} frames, {:.1f}s{}, {:.1f} core-s{}", p.frames,
-                               expected_frames, p.elapsed_s, slo ? " of " + slo.to_string() : "",
-                               p.core_s, prices ? fmt::format(", ${:.6f}", cost.dollars) : "")
-                << std::flush;
-    };
+    pace.emplace_back(p.elapsed_s, p.frames);
+    if (!show_progress) return;
+    plan::Cost cost{p.core_s, p.gpu_s, 0};
+    if (prices)
+      cost.dollars =
+          p.core_s * prices->core_second + p.gpu_s * prices->gpu_second_for(info.gpu_name);
+    std::cerr << fmt::format("\r\033[K{}/{:.0f} frames, {:.1f}s{}, {:.1f} core-s{}", p.frames,
+                             expected_frames, p.elapsed_s, slo ? " of " + slo.to_string() : "",
+                             p.core_s, prices ? fmt::format(", ${:.6f}", cost.dollars) : "")
+              << std::flush;
+  };
 
   const std::string report_path =
       (std::filesystem::path(exec_options.out_dir) / "report.json").string();

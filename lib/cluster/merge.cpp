@@ -73,7 +73,7 @@ int64_t tracks_given(const json& report, const std::string& op) {
   return 0;
 }
 
-// The files a task wrote, relative to its folder: not its report or its run's own state.
+// The files a task wrote, relative to its folder: not its reports or its run's own state.
 std::vector<fs::path> task_files(const fs::path& dir) {
   std::vector<fs::path> files;
   if (!fs::is_directory(dir)) return files;
@@ -83,7 +83,8 @@ std::vector<fs::path> task_files(const fs::path& dir) {
       it.disable_recursion_pending();
       continue;
     }
-    if (it->is_regular_file() && it->path().filename() != "report.json")
+    const fs::path name = it->path().filename();
+    if (it->is_regular_file() && name != "report.json" && name != "report.html")
       files.push_back(fs::relative(it->path(), dir));
   }
   std::sort(files.begin(), files.end());

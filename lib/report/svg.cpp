@@ -33,12 +33,23 @@ std::string html_escape(const std::string& text) {
   std::string out;
   for (char c : text) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -97,8 +108,9 @@ void SvgChart::box(double x0, double y0, double x1, double y1, const std::string
 
 void SvgChart::row_label(double y, const std::string& text) {
   categorical_y_ = true;
-  marks_ += fmt::format("<text x=\"{}\" y=\"{:.1f}\" text-anchor=\"end\" font-size=\"11\">{}</text>\n",
-                        kLeft - 6, py(y) + 4, html_escape(text));
+  marks_ +=
+      fmt::format("<text x=\"{}\" y=\"{:.1f}\" text-anchor=\"end\" font-size=\"11\">{}</text>\n",
+                  kLeft - 6, py(y) + 4, html_escape(text));
 }
 
 void SvgChart::legend(const std::string& name, const std::string& color) {
@@ -136,8 +148,8 @@ std::string SvgChart::str() const {
       "<text x=\"{}\" y=\"{}\" text-anchor=\"middle\" font-size=\"12\">{}</text>\n"
       "<text x=\"14\" y=\"{}\" text-anchor=\"middle\" font-size=\"12\" "
       "transform=\"rotate(-90 14 {})\">{}</text>\n",
-      (kLeft + width_ - kRight) / 2, height_ - 8, html_escape(x_.label),
-      (kTop + plot_bottom) / 2, (kTop + plot_bottom) / 2, html_escape(y_.label));
+      (kLeft + width_ - kRight) / 2, height_ - 8, html_escape(x_.label), (kTop + plot_bottom) / 2,
+      (kTop + plot_bottom) / 2, html_escape(y_.label));
   out += marks_;
   // The legend on its own line under the title, left to right.
   int lx = kLeft, ly = 27;

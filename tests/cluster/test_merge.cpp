@@ -76,7 +76,7 @@ struct Job {
     m.slo_s = 30;
     m.outputs_per_video = true;
     m.slurm.cpus_per_task = 2;
-    m.tasks = {{{"clips/a.mp4"}, 10}, {{"clips/b.mp4"}, 10}};
+    m.tasks = {{{"clips/a.mp4"}, 10, std::nullopt}, {{"clips/b.mp4"}, 10, std::nullopt}};
     m.submissions = {{"7", {0, 1}, 1000}};
   }
   void finish(int t, const std::string& video, int64_t tracks, int64_t invocations) {
@@ -108,6 +108,8 @@ TEST_CASE("records follow the tasks' order and track ids continue across tasks")
   write(t0 / "video.mp4", "A");
   write(t1 / "video.mp4", "B");
   write(t0 / ".llama" / "checkpoint.json", "{}");
+  write(t0 / "report.html", "<html>0</html>");  // each task's own page, not an output
+  write(t1 / "report.html", "<html>1</html>");
 
   cluster::MergeResult merged = cluster::merge_job(job.m, pipeline(), std::nullopt);
   CHECK(merged.complete);
@@ -158,7 +160,7 @@ TEST_CASE("a task that did not finish makes the job incomplete and is named") {
 TEST_CASE("two tasks writing one output is an error, not a lost file") {
   Job job;
   job.m.outputs_per_video = false;
-  job.m.tasks = {{{"a.mp4", "b.mp4"}, 10}, {{"c.mp4", "d.mp4"}, 10}};
+  job.m.tasks = {{{"a.mp4", "b.mp4"}, 10, std::nullopt}, {{"c.mp4", "d.mp4"}, 10, std::nullopt}};
   job.finish(0, "a.mp4", 0, 1);
   job.finish(1, "c.mp4", 0, 1);
   write(fs::path(cluster::task_dir(job.m.out_dir, 0)) / "video-x.mp4", "A");
