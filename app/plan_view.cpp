@@ -74,6 +74,8 @@ nlohmann::json plan_view(const plan::JobModel& model, const plan::Plan& plan) {
           {"predicted", job_json(plan.predicted)},
           {"fastest", job_json(plan.fastest)},
           {"cheapest", job_json(plan.cheapest)},
+          // What --static (the YAML's first values) would do, for report.html's comparison.
+          {"static", job_json(plan::estimate(model, plan::first_values(model)))},
           {"ops", ops}};
 }
 

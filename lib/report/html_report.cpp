@@ -325,15 +325,18 @@ std::string cost_chart(const json& r) {
     const json& cost = r.value("cost", json::object());
     const bool dollars = usd(cost) >= 0;
     auto value = [&](const json& c) {
+      if (!c.is_object() || c.empty()) return -1.0;  // an older report: no such plan
       return dollars ? usd(c) : c.value("core_s", 0.0) + c.value("gpu_s", 0.0);
     };
     out += bar_chart(
         "The job's cost against the plans", dollars ? "dollars" : "resource-seconds",
-        {"this run", "plan (predicted)", "fastest plan (predicted)", "cheapest plan (predicted)"},
+        {"this run", "plan (predicted)", "fastest plan (predicted)", "cheapest plan (predicted)",
+         "static plan (predicted)"},
         {{"cost",
           colour_of(0),
           {value(cost), value(plan["predicted"]), value(plan.value("fastest", json::object())),
-           value(plan.value("cheapest", json::object()))}}});
+           value(plan.value("cheapest", json::object())),
+           value(plan.value("static", json::object()))}}});
   }
   return out;
 }
