@@ -183,14 +183,22 @@ ClusterJob plan_cluster_job(const graph::Pipeline& pipeline, PlanRequest& reques
     cm.gpu_second_usd = request.prices->gpu_second;
   }
   const double fps = infos.empty() || infos[0].fps <= 0 ? 25 : infos[0].fps;
+  // A job splits into at most one task per video, or per aligned segment of its one video.
+  size_t most = videos.size();
+  if (videos.size() == 1) {
+    const double duration = infos[0].duration_s > 0
+                                ? infos[0].duration_s
+                                : static_cast<double>(infos[0].frame_count) / fps;
+    most = static_cast<size_t>(
+        std::max(1.0, std::ceil(duration / cluster::segment_borders(pipeline.spec).align_s)));
+  }
   std::vector<std::vector<cluster::TaskSpec>> splits;
   std::vector<std::vector<int64_t>> frames;
   for (int k = 1; k <= flags.max_tasks; ++k) {
     splits.push_back(split_job(pipeline.spec, videos, infos, k));
     frames.emplace_back();
     for (const cluster::TaskSpec& t : splits.back()) frames.back().push_back(frames_read(t, fps));
-    // More tasks than videos (or than aligned segments) split no further.
-    if (k > 1 && splits.back().size() == splits[splits.size() - 2].size()) break;
+    if (splits.back().size() >= most) break;
   }
   const std::string objective = plan::to_string(request.objective);
   std::optional<double> slo_s;

@@ -57,7 +57,7 @@ int explain_cluster(const ExplainOptions& options, const graph::Pipeline& pipeli
       m.gpus_per_task ? fmt::format(" + {} GPU", m.gpus_per_task) : "", plan.chosen.latency_s,
       plan.feasible ? "" : " (no task count meets the SLO: the fastest)");
   std::cout << fmt::format(
-      "  a task: runs the plan it will choose on its cpus ({:.1f}s for the longest chosen, "
+      "  a task: runs the fast plan on its cpus ({:.1f}s for the longest chosen, "
       "x{:.2f} measured pace), start-up {:.1f}s, queue {:.1f}s ({}), {}\n",
       plan.chosen.longest_run_s, m.overheads.run_ratio, m.overheads.startup_s, m.overheads.queue_s,
       m.overheads.samples
