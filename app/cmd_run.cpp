@@ -77,13 +77,9 @@ std::optional<Segment> parse_segment(const std::string& text) {
 void apply_segment(const Segment& s, spec::PipelineSpec& spec) {
   for (spec::OpSpec& op : spec.ops) {
     if (op.kind != "decode") continue;
-    auto bound = [&](const char* name, double fallback) {
-      auto it = op.params.find(name);
-      if (it == op.params.end() || !it->second.value.is_string()) return fallback;
-      return spec::parse_duration_s(it->second.value.get<std::string>()).value_or(fallback);
-    };
-    const double start = std::max(bound("start", 0), std::max(0.0, s.from_s - s.warmup_s));
-    const double end = std::min(bound("end", s.to_s), s.to_s);
+    const double start =
+        std::max(spec::duration_param(op, "start", 0), std::max(0.0, s.from_s - s.warmup_s));
+    const double end = std::min(spec::duration_param(op, "end", s.to_s), s.to_s);
     op.params["start"].value = fmt::format("{:.10g}s", start);
     if (std::isfinite(end)) op.params["end"].value = fmt::format("{:.10g}s", end);
   }

@@ -13,12 +13,6 @@ namespace {
 // Longer windows than this are left to straddle (their counts at a border are split).
 constexpr int64_t kMaxAlignMs = 10 * 60 * 1000;
 
-double duration_param(const spec::OpSpec& op, const char* name, double fallback) {
-  auto it = op.params.find(name);
-  if (it == op.params.end() || !it->second.value.is_string()) return fallback;
-  return spec::parse_duration_s(it->second.value.get<std::string>()).value_or(fallback);
-}
-
 // Folds a period into the alignment, in whole milliseconds.
 void align_to(int64_t& align_ms, double period_s) {
   const int64_t ms = std::llround(period_s * 1000);
@@ -45,8 +39,8 @@ Borders segment_borders(const spec::PipelineSpec& pipeline) {
       if (param != op.params.end() && param->second.value.is_number())
         align_to(tick_ms, 1.0 / param->second.value.get<double>());
     }
-    if (op.kind == "window_count") align_to(window_ms, duration_param(op, "window", 1.0));
-    if (op.kind == "track") state_s = std::max(state_s, duration_param(op, "max_age", 1.0));
+    if (op.kind == "window_count") align_to(window_ms, spec::duration_param(op, "window", 1.0));
+    if (op.kind == "track") state_s = std::max(state_s, spec::duration_param(op, "max_age", 1.0));
   }
   int64_t align_ms = tick_ms;
   align_to(align_ms, static_cast<double>(window_ms) / 1000);

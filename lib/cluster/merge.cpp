@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <set>
 
@@ -20,18 +19,12 @@ using nlohmann::json;
 
 namespace {
 
-// Where a sink writes its records, as ops/output_file.h names it (one file for all videos).
-std::string sink_file(const spec::OpSpec& op) {
+// Where a writer op puts its output, as ops/output_file.h names it for a job of one video:
+// its `file` param, else its name with `extension` (a sink's records, an encoder's video).
+std::string output_file(const spec::OpSpec& op, const std::string& extension) {
   auto file = op.params.find("file");
   if (file != op.params.end() && file->second.value.is_string()) return file->second.value;
-  return op.name + ".jsonl";
-}
-
-// Where an encode op writes: as ops/output_file.h names it for a job of one video.
-std::string encode_file(const spec::OpSpec& op) {
-  auto file = op.params.find("file");
-  if (file != op.params.end() && file->second.value.is_string()) return file->second.value;
-  return op.name + ".mp4";
+  return op.name + extension;
 }
 
 // A task of one video in a job of several named its video outputs as a one-video job does;
@@ -122,8 +115,8 @@ MergeResult merge_job(const Manifest& m, const spec::PipelineSpec& pipeline,
   std::set<std::string> tracks, encodes;
   for (const spec::OpSpec& op : pipeline.ops) {
     if (op.kind == "track") tracks.insert(op.name);
-    if (op.kind == "encode") encodes.insert(encode_file(op));
-    if (op.kind == "sink") track_of_file[sink_file(op)] = upstream_track(pipeline, op);
+    if (op.kind == "encode") encodes.insert(output_file(op, ".mp4"));
+    if (op.kind == "sink") track_of_file[output_file(op, ".jsonl")] = upstream_track(pipeline, op);
   }
 
   // Every file the tasks wrote, by path inside their folder: records merged in task order,

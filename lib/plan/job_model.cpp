@@ -15,13 +15,6 @@ double number_param(const spec::OpSpec& op, const std::string& name, double fall
                                                                : fallback;
 }
 
-// start: and end: are durations ("1m30s").
-double duration_param(const spec::OpSpec& op, const std::string& name, double fallback) {
-  auto it = op.params.find(name);
-  if (it == op.params.end() || !it->second.value.is_string()) return fallback;
-  return spec::parse_duration_s(it->second.value.get<std::string>()).value_or(fallback);
-}
-
 // Paths through the ops that run, as indices into the model's ops: a writer left out of
 // `outputs:` is dropped from the paths that end in it, and a path left the same as another
 // is kept once.
@@ -58,8 +51,8 @@ double source_share(const spec::OpSpec& op, const profile::Config& config,
   share /= std::max(1.0, number_param(op, "stride", 1));
   if (video.frames > 0 && video_fps > 0) {
     double duration = video.frames / video_fps;
-    double start = std::clamp(duration_param(op, "start", 0), 0.0, duration);
-    double end = duration_param(op, "end", -1);
+    double start = std::clamp(spec::duration_param(op, "start", 0), 0.0, duration);
+    double end = spec::duration_param(op, "end", -1);
     end = end < 0 ? duration : std::clamp(end, start, duration);
     share *= (end - start) / duration;
   }

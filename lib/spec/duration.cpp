@@ -1,5 +1,7 @@
 #include "spec/duration.h"
 
+#include "spec/pipeline_spec.h"
+
 #include <cctype>
 #include <cmath>
 #include <cstdlib>
@@ -55,6 +57,12 @@ std::string format_duration(double seconds) {
   double minutes = std::floor(seconds / 60.0);
   std::snprintf(buffer, sizeof buffer, "%gm%gs", minutes, seconds - minutes * 60.0);
   return buffer;
+}
+
+double duration_param(const OpSpec& op, const std::string& name, double fallback) {
+  auto it = op.params.find(name);
+  if (it == op.params.end() || !it->second.value.is_string()) return fallback;
+  return parse_duration_s(it->second.value.get<std::string>()).value_or(fallback);
 }
 
 }  // namespace llama::spec
